@@ -1,0 +1,12 @@
+#pragma once
+/// The table of `stamp` subcommands. Each command lives in its own cmd_*.cpp and exposes one
+/// `Command xxxCommand()` function listed in main.cpp.
+#include "args.h"
+
+namespace stamp::app::cli {
+
+Command infoCommand();
+Command demoDataCommand();
+Command tokenizeCommand();
+
+}  // namespace stamp::app::cli
