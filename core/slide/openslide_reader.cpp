@@ -3,6 +3,7 @@
 #include <openslide/openslide.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 
