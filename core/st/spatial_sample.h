@@ -51,6 +51,8 @@ struct ScaleFactors {
   double lowresScalef = 0;
   double spotDiameterFullres = 0;
   double fiducialDiameterFullres = 0;
+  /// Other numeric keys as read (regist_target_img_scalef, bin_size_um, microns_per_pixel...).
+  std::map<std::string, double> extra;
 };
 
 /// An obs column other than the spot fields above: categorical (strings) or numeric.

@@ -1,0 +1,64 @@
+#include "st/spatial_sample.h"
+
+#include <charconv>
+
+namespace stamp::core::st {
+
+std::optional<std::string> CsrMatrix::validate() const {
+  if (rows < 0 || cols < 0) return "negative matrix shape";
+  if (cols > std::int64_t(INT32_MAX)) return "too many columns for 32-bit indices";
+  if (indptr.size() != std::size_t(rows) + 1)
+    return "indptr has " + std::to_string(indptr.size()) + " entries, expected rows + 1 = " +
+           std::to_string(rows + 1);
+  if (indices.size() != data.size())
+    return "indices (" + std::to_string(indices.size()) + ") and data (" +
+           std::to_string(data.size()) + ") differ in length";
+  if (indptr.front() != 0) return "indptr does not start at 0";
+  for (std::int64_t r = 0; r < rows; ++r)
+    if (indptr[std::size_t(r) + 1] < indptr[std::size_t(r)])
+      return "indptr decreases at row " + std::to_string(r);
+  if (indptr.back() != nnz())
+    return "indptr ends at " + std::to_string(indptr.back()) + " but there are " +
+           std::to_string(nnz()) + " stored values";
+  for (std::size_t i = 0; i < indices.size(); ++i)
+    if (indices[i] < 0 || indices[i] >= cols)
+      return "column index " + std::to_string(indices[i]) + " at position " + std::to_string(i) +
+             " outside [0, " + std::to_string(cols) + ")";
+  for (std::size_t i = 0; i < data.size(); ++i)
+    if (!std::isfinite(data[i])) return "non-finite value at position " + std::to_string(i);
+  return std::nullopt;
+}
+
+double SpatialSample::spotDiameterPx() const {
+  if (scale.spotDiameterFullres > 0 && std::isfinite(scale.spotDiameterFullres))
+    return scale.spotDiameterFullres;
+  // Visium spots are 55 um across.
+  if (auto um = pixelSizeUm()) return 55.0 / *um;
+  return 0;
+}
+
+std::optional<double> SpatialSample::pixelSizeUm() const {
+  auto parse = [](const std::string& s) -> std::optional<double> {
+    double v = 0;
+    const char* b = s.data();
+    while (b < s.data() + s.size() && *b == ' ') ++b;
+    auto [p, ec] = std::from_chars(b, s.data() + s.size(), v);
+    if (ec != std::errc() || !std::isfinite(v) || v <= 0) return std::nullopt;
+    return v;
+  };
+  // Measured values first, then estimates, then any other pixel_size_um* key.
+  for (const char* key : {"pixel_size_um", "pixel_size_um_embedded", "pixel_size_um_estimated",
+                          "microns_per_pixel"}) {
+    auto it = metadata.find(key);
+    if (it != metadata.end())
+      if (auto v = parse(it->second)) return v;
+  }
+  for (const auto& [k, v] : metadata)
+    if (k.rfind("pixel_size_um", 0) == 0)
+      if (auto x = parse(v)) return x;
+  auto mpp = scale.extra.find("microns_per_pixel");
+  if (mpp != scale.extra.end() && mpp->second > 0 && std::isfinite(mpp->second)) return mpp->second;
+  return std::nullopt;
+}
+
+}  // namespace stamp::core::st
