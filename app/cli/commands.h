@@ -8,5 +8,6 @@ namespace stamp::app::cli {
 Command infoCommand();
 Command demoDataCommand();
 Command tokenizeCommand();
+Command embedCommand();
 
 }  // namespace stamp::app::cli

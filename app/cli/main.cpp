@@ -8,7 +8,7 @@
 using namespace stamp::app::cli;
 
 static std::vector<Command> allCommands() {
-  return {infoCommand(), demoDataCommand(), tokenizeCommand()};
+  return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand()};
 }
 
 static void printOverview(std::ostream& os) {
