@@ -1,0 +1,50 @@
+#pragma once
+/// GlRenderer: the view's OpenGL 3.2 core programs: textured quads for tiles and instanced
+/// discs for spots. Lives in the view's GL context; every call needs that context current.
+#include <QMatrix4x4>
+#include <QOpenGLExtraFunctions>
+#include <QOpenGLShaderProgram>
+#include <QRectF>
+#include <memory>
+
+namespace stamp::widgets {
+
+/// How one batch of spots is drawn.
+struct SpotStyle {
+  float radiusFrame = 1;   // disc radius in frame pixels
+  float pxPerFrame = 1;    // current zoom, to keep discs visible and outlines 1 px wide
+  float opacity = 1;
+  bool outline = true;
+};
+
+class GlRenderer : protected QOpenGLExtraFunctions {
+ public:
+  GlRenderer() = default;
+  ~GlRenderer();
+  /// Compiles the programs; false (with `error`) when the context cannot run them.
+  bool initialize(QString* error);
+  bool ready() const { return ready_; }
+
+  /// Uploads RGBA8 pixels as a mip-mapped texture; returns its name (0 on failure).
+  GLuint uploadTexture(const std::uint8_t* rgba, int width, int height);
+  void deleteTexture(GLuint tex);
+  /// Draws `tex` over `frameRect` (frame coordinates).
+  void drawTexture(GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj, float alpha = 1);
+
+  /// Instanced spots: centres (2 floats each), colours (4 bytes each), selected (1 byte each)
+  /// come from the given buffer objects; `count` instances.
+  void drawSpots(GLuint centres, GLuint colors, GLuint selected, int count,
+                 const QMatrix4x4& proj, const SpotStyle& style);
+
+  /// A GL buffer holding `bytes` bytes (created or refilled).
+  GLuint uploadBuffer(GLuint existing, const void* data, std::size_t bytes);
+  void deleteBuffer(GLuint buf);
+
+ private:
+  bool buildPrograms(QString* error);
+  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_;
+  GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0;
+  bool ready_ = false;
+};
+
+}  // namespace stamp::widgets

@@ -1,0 +1,230 @@
+#include "widgets/slide_view.h"
+
+#include <QOpenGLContext>
+#include <QPainter>
+#include <QPainterPath>
+#include <cmath>
+
+#include "widgets/layer_model.h"
+
+namespace stamp::widgets {
+
+SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::StrongFocus);
+  setMinimumSize(200, 150);
+  grabGesture(Qt::PinchGesture);
+  connect(&tiles_, &TileLayer::updateNeeded, this, qOverload<>(&QWidget::update));
+  connect(&tiles_, &TileLayer::loadError, this, &SlideView::loadError);
+  // Key and button zooms glide over 160 ms about the anchor; the wheel zooms immediately.
+  zoomAnim_.setDuration(160);
+  zoomAnim_.setEasingCurve(QEasingCurve::OutCubic);
+  connect(&zoomAnim_, &QVariantAnimation::valueChanged, this,
+          [this](const QVariant& v) { setZoomAround(v.toDouble(), animAnchor_); });
+}
+
+SlideView::~SlideView() {
+  makeCurrent();
+  releaseGl();
+  doneCurrent();
+}
+
+void SlideView::releaseGl() {
+  if (!gl_ || !gl_->ready()) return;
+  tiles_.releaseGl(*gl_);
+  spots_.releaseGl(*gl_);
+}
+
+void SlideView::setImage(std::shared_ptr<core::slide::SlideReader> reader, double imageToFrame,
+                         std::optional<double> umPerFramePx,
+                         std::optional<double> objectivePower) {
+  tiles_.setImage(std::move(reader), imageToFrame);
+  umPerFramePx_ = umPerFramePx;
+  objectivePower_ = objectivePower;
+  needsFit_ = true;
+  fitToView();
+}
+
+void SlideView::setSpots(std::vector<QPointF> centres, double diameter) {
+  spots_.setSpots(std::move(centres), diameter);
+  hovered_ = -1;
+  if (!tiles_.hasImage()) fitToView();
+  emit selectionChanged(0);
+  update();
+}
+
+void SlideView::setLayerModel(LayerModel* model) {
+  if (layers_) disconnect(layers_, nullptr, this, nullptr);
+  layers_ = model;
+  if (layers_)
+    connect(layers_, &LayerModel::appearanceChanged, this, qOverload<>(&QWidget::update));
+  update();
+}
+
+void SlideView::clear() {
+  tiles_.setImage(nullptr, 1.0);
+  spots_.setSpots({}, 0);
+  umPerFramePx_.reset();
+  objectivePower_.reset();
+  hovered_ = -1;
+  update();
+}
+
+QRectF SlideView::contentRect() const {
+  if (tiles_.hasImage()) return QRectF(QPointF(0, 0), tiles_.frameSize());
+  QRectF box;
+  for (int i = 0; i < spots_.count(); ++i) {
+    const QPointF& c = spots_.centre(i);
+    if (!std::isfinite(c.x()) || !std::isfinite(c.y())) continue;
+    const double r = spots_.radius();
+    box |= QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r);
+  }
+  return box;
+}
+
+void SlideView::fitToView() {
+  view_.viewport = size();
+  const QRectF content = contentRect();
+  if (content.isEmpty() || size().isEmpty()) return;
+  needsFit_ = false;
+  view_.zoom = ViewTransform::fitZoom(content.size(), size());
+  view_.centre = content.center();
+  emit viewChanged();
+  update();
+}
+
+double SlideView::minZoom() const {
+  const QRectF c = contentRect();
+  return c.isEmpty() ? 1e-4 : ViewTransform::fitZoom(c.size(), size()) / 4;
+}
+
+// Up to 16 screen pixels per finest image pixel: enough to inspect a nucleus or a spot rim.
+double SlideView::maxZoom() const { return 16.0 / std::max(tiles_.imageToFrame(), 1e-9) + 1e-9; }
+
+void SlideView::setZoomAround(double zoom, QPointF anchor) {
+  zoom = std::clamp(zoom, minZoom(), std::max(minZoom(), maxZoom()));
+  const QPointF frameAtAnchor = view_.toFrame(anchor);
+  view_.zoom = zoom;
+  view_.centre += frameAtAnchor - view_.toFrame(anchor);
+  emit viewChanged();
+  update();
+}
+
+void SlideView::zoomBy(double factor, QPointF anchor, bool animate) {
+  if (!animate) {
+    zoomAnim_.stop();
+    setZoomAround(view_.zoom * factor, anchor);
+    return;
+  }
+  // Chained key presses compound from where the running animation is heading.
+  const double from = view_.zoom;
+  const double base = zoomAnim_.state() == QAbstractAnimation::Running
+                          ? zoomAnim_.endValue().toDouble()
+                          : from;
+  zoomAnim_.stop();
+  animAnchor_ = anchor;
+  zoomAnim_.setStartValue(from);
+  zoomAnim_.setEndValue(std::clamp(base * factor, minZoom(), std::max(minZoom(), maxZoom())));
+  zoomAnim_.start();
+}
+
+void SlideView::setZoom(double zoom) { setZoomAround(zoom, rect().center()); }
+
+void SlideView::centreOn(const QPointF& frame) {
+  view_.centre = frame;
+  emit viewChanged();
+  update();
+}
+
+void SlideView::panBy(const QPointF& widgetDelta) {
+  view_.centre -= widgetDelta / view_.zoom;
+  emit viewChanged();
+  update();
+}
+
+std::optional<double> SlideView::umPerScreenPx() const {
+  if (!umPerFramePx_ || !(*umPerFramePx_ > 0)) return std::nullopt;
+  return *umPerFramePx_ / view_.zoom;
+}
+
+std::optional<double> SlideView::magnification() const {
+  return widgets::magnification(objectivePower_, view_.zoom * tiles_.imageToFrame(),
+                                umPerScreenPx());
+}
+
+void SlideView::setSelection(std::vector<int> spots) {
+  spots_.setSelection(std::move(spots));
+  emit selectionChanged(int(spots_.selection().size()));
+  update();
+}
+
+void SlideView::selectInPolygon(const QPolygonF& framePolygon, bool add) {
+  std::vector<int> chosen = spots_.spotsInPolygon(framePolygon);
+  if (add) chosen.insert(chosen.end(), spots_.selection().begin(), spots_.selection().end());
+  setSelection(std::move(chosen));
+}
+
+void SlideView::setOutlines(bool on) {
+  spots_.setOutlines(on);
+  update();
+}
+
+void SlideView::initializeGL() {
+  gl_ = std::make_unique<GlRenderer>();
+  if (!gl_->initialize(&glError_)) {
+    qWarning("SlideView: OpenGL initialisation failed: %s", qPrintable(glError_));
+    emit loadError(tr("OpenGL 3.2 is not available: %1").arg(glError_));
+  }
+  // The context can be recreated (re-parenting, screen change): free our objects before that.
+  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+    makeCurrent();
+    releaseGl();
+    doneCurrent();
+  });
+}
+
+void SlideView::resizeGL(int, int) {
+  view_.viewport = size();
+  if (needsFit_) fitToView();
+  emit viewChanged();
+}
+
+void SlideView::paintGL() {
+  view_.viewport = size();
+  auto* f = context()->extraFunctions();
+  // A dark neutral surround (QuPath-like) makes the tissue the brightest thing on screen.
+  f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
+  f->glClear(GL_COLOR_BUFFER_BIT);
+  if (gl_ && gl_->ready()) {
+    f->glDisable(GL_DEPTH_TEST);
+    f->glEnable(GL_BLEND);
+    // Keep destination alpha at 1 so grabbed frames are opaque.
+    f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    tiles_.draw(*gl_, view_);
+    if (layers_)
+      spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * devicePixelRatioF()));
+  }
+  paintOverlay();
+}
+
+void SlideView::paintOverlay() {
+  QPainter p(this);
+  p.setRenderHint(QPainter::Antialiasing, true);
+  if (hovered_ >= 0 && hovered_ < spots_.count()) {
+    const QPointF c = view_.toWidget(spots_.centre(hovered_));
+    const double r = std::max(spots_.radius() * view_.zoom, 3.0) + 2.0;
+    p.setBrush(Qt::NoBrush);
+    p.setPen(QPen(QColor(0, 0, 0, 160), 3.5));
+    p.drawEllipse(c, r, r);
+    p.setPen(QPen(QColor(255, 255, 255), 1.6));
+    p.drawEllipse(c, r, r);
+  }
+  if (lassoing_ && lasso_.size() > 1) {
+    p.setPen(QPen(QColor(255, 220, 40), 1.5, Qt::DashLine));
+    p.setBrush(QColor(255, 220, 40, 40));
+    p.drawPolygon(lasso_);
+  }
+  drawScaleBar(p, scaleBar(), rect());
+}
+
+}  // namespace stamp::widgets

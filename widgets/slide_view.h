@@ -1,0 +1,120 @@
+#pragma once
+/// SlideView: the OpenGL slide viewer. Tiles come from a TileLayer (decoded on workers, uploaded
+/// here), spots from a SpotOverlay coloured by a LayerModel; a QPainter pass adds the scale bar,
+/// the hovered spot and the lasso. Frame coordinates are full-resolution slide pixels.
+#include <QOpenGLWidget>
+#include <QPolygonF>
+#include <QVariantAnimation>
+#include <memory>
+#include <optional>
+
+#include "slide/slide_reader.h"
+#include "widgets/gl_renderer.h"
+#include "widgets/scale_bar.h"
+#include "widgets/spot_overlay.h"
+#include "widgets/tile_layer.h"
+#include "widgets/view_transform.h"
+
+namespace stamp::widgets {
+
+class LayerModel;
+
+class SlideView : public QOpenGLWidget {
+  Q_OBJECT
+ public:
+  enum class Tool { Pan, Lasso };
+
+  explicit SlideView(QWidget* parent = nullptr);
+  ~SlideView() override;
+
+  /// Shows `reader` scaled by `imageToFrame`; `umPerFramePx` gives the physical scale (scale
+  /// bar, magnification) and `objectivePower` the scanner's objective when known.
+  void setImage(std::shared_ptr<core::slide::SlideReader> reader, double imageToFrame,
+                std::optional<double> umPerFramePx, std::optional<double> objectivePower);
+  /// Spot centres and diameter in frame pixels (empty: no overlay).
+  void setSpots(std::vector<QPointF> centres, double diameter);
+  /// The layers that colour the spots (not owned; may be null).
+  void setLayerModel(LayerModel* model);
+  void clear();
+
+  const ViewTransform& transform() const { return view_; }
+  /// Extent of what there is to see: the image, else the spots' bounding box.
+  QRectF contentRect() const;
+  void fitToView();
+  /// Zooms by `factor` keeping the frame point under `anchor` (widget pixels) fixed.
+  void zoomBy(double factor, QPointF anchor, bool animate = false);
+  void zoomIn() { zoomBy(1.5, rect().center(), true); }
+  void zoomOut() { zoomBy(1 / 1.5, rect().center(), true); }
+  void setZoom(double zoom);
+  void centreOn(const QPointF& frame);
+  void panBy(const QPointF& widgetDelta);
+
+  std::optional<double> umPerScreenPx() const;
+  ScaleBar scaleBar() const { return chooseScaleBar(umPerScreenPx().value_or(0)); }
+  std::optional<double> magnification() const;
+  const core::slide::SlideReader* reader() const { return tiles_.reader(); }
+
+  void setTool(Tool tool) { tool_ = tool; }
+  Tool tool() const { return tool_; }
+  const SpotOverlay& spots() const { return spots_; }
+  void setSelection(std::vector<int> spots);
+  /// Selects the spots inside `framePolygon` (adding to the selection when `add`).
+  void selectInPolygon(const QPolygonF& framePolygon, bool add);
+  void setOutlines(bool on);
+  bool outlines() const { return spots_.outlines(); }
+  int hoveredSpot() const { return hovered_; }
+
+  /// True once every visible tile of the wanted level is on screen (tests wait for this).
+  bool tilesComplete() const { return tiles_.complete(); }
+  int pendingTiles() const { return tiles_.pending(); }
+  /// Non-empty when OpenGL could not be initialised (the view then stays blank).
+  QString glError() const { return glError_; }
+
+ signals:
+  void viewChanged();
+  void cursorMoved(QPointF frame, bool insideContent);
+  void spotHovered(int spot);  // -1 when none
+  void spotClicked(int spot);
+  void selectionChanged(int count);
+  void loadError(const QString& message);
+
+ protected:
+  void initializeGL() override;
+  void paintGL() override;
+  void resizeGL(int w, int h) override;
+  bool event(QEvent* e) override;
+  void wheelEvent(QWheelEvent* e) override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void mouseMoveEvent(QMouseEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
+  void keyPressEvent(QKeyEvent* e) override;
+  void leaveEvent(QEvent* e) override;
+
+ private:
+  void paintOverlay();
+  void releaseGl();
+  void setZoomAround(double zoom, QPointF anchor);
+  void updateHover(const QPointF& widgetPos);
+  void clickAt(const QPointF& widgetPos, bool toggle);
+  double minZoom() const;
+  double maxZoom() const;
+
+  ViewTransform view_;
+  TileLayer tiles_;
+  SpotOverlay spots_;
+  std::unique_ptr<GlRenderer> gl_;
+  LayerModel* layers_ = nullptr;
+  std::optional<double> umPerFramePx_, objectivePower_;
+  QString glError_;
+  bool needsFit_ = true;
+  Tool tool_ = Tool::Pan;
+  int hovered_ = -1;
+  // Mouse gesture state.
+  bool dragging_ = false, lassoing_ = false, moved_ = false;
+  QPointF pressPos_, lastPos_;
+  QPolygonF lasso_;  // widget pixels while drawing
+  QVariantAnimation zoomAnim_;
+  QPointF animAnchor_;
+};
+
+}  // namespace stamp::widgets

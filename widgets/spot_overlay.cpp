@@ -1,0 +1,136 @@
+#include "widgets/spot_overlay.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "widgets/layer_model.h"
+
+namespace stamp::widgets {
+
+void SpotOverlay::setSpots(std::vector<QPointF> centres, double diameter) {
+  centres_ = std::move(centres);
+  diameter_ = diameter > 0 ? diameter : 1.0;
+  selection_.clear();
+  selectedMask_.assign(centres_.size(), 0);
+  centresDirty_ = selectionDirty_ = true;
+  buildGrid();
+}
+
+std::int64_t SpotOverlay::cellOf(const QPointF& p) const {
+  const auto cx = std::int64_t(std::floor(p.x() / cell_));
+  const auto cy = std::int64_t(std::floor(p.y() / cell_));
+  return (cx << 32) ^ (cy & 0xffffffff);
+}
+
+// A uniform grid with cells one diameter wide: a point's disc can only overlap spots in the
+// 3x3 cells around it, so hover picking stays O(1) for 100,000 spots.
+void SpotOverlay::buildGrid() {
+  grid_.clear();
+  cell_ = std::max(diameter_, 1.0);
+  for (std::size_t i = 0; i < centres_.size(); ++i)
+    if (std::isfinite(centres_[i].x()) && std::isfinite(centres_[i].y()))
+      grid_[cellOf(centres_[i])].push_back(int(i));
+}
+
+int SpotOverlay::spotAt(const QPointF& frame) const {
+  int best = -1;
+  double bestD2 = radius() * radius();
+  for (int dx = -1; dx <= 1; ++dx) {
+    for (int dy = -1; dy <= 1; ++dy) {
+      auto it = grid_.find(cellOf(frame + QPointF(dx * cell_, dy * cell_)));
+      if (it == grid_.end()) continue;
+      for (int i : it->second) {
+        const QPointF d = centres_[std::size_t(i)] - frame;
+        const double d2 = d.x() * d.x() + d.y() * d.y();
+        if (d2 <= bestD2) {
+          bestD2 = d2;
+          best = i;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+std::vector<int> SpotOverlay::spotsInPolygon(const QPolygonF& polygon) const {
+  std::vector<int> out;
+  if (polygon.size() < 3) return out;
+  const QRectF box = polygon.boundingRect();
+  for (std::size_t i = 0; i < centres_.size(); ++i) {
+    const QPointF& c = centres_[i];
+    if (box.contains(c) && polygon.containsPoint(c, Qt::OddEvenFill)) out.push_back(int(i));
+  }
+  return out;
+}
+
+void SpotOverlay::setSelection(std::vector<int> spots) {
+  std::sort(spots.begin(), spots.end());
+  spots.erase(std::unique(spots.begin(), spots.end()), spots.end());
+  spots.erase(std::remove_if(spots.begin(), spots.end(), [&](int i) { return i < 0 || i >= count(); }),
+              spots.end());
+  selection_ = std::move(spots);
+  selectedMask_.assign(centres_.size(), 0);
+  for (int i : selection_) selectedMask_[std::size_t(i)] = 1;
+  selectionDirty_ = true;
+}
+
+void SpotOverlay::syncBuffers(GlRenderer& gl, const LayerModel& layers) {
+  if (centresDirty_) {
+    std::vector<float> xy(centres_.size() * 2);
+    for (std::size_t i = 0; i < centres_.size(); ++i) {
+      xy[2 * i] = float(centres_[i].x());
+      xy[2 * i + 1] = float(centres_[i].y());
+    }
+    centreBuffer_ = gl.uploadBuffer(centreBuffer_, xy.data(), xy.size() * sizeof(float));
+    centresDirty_ = false;
+  }
+  if (selectionDirty_) {
+    selectedBuffer_ = gl.uploadBuffer(selectedBuffer_, selectedMask_.data(), selectedMask_.size());
+    selectionDirty_ = false;
+  }
+  // Recolouring re-uploads only the colour buffer of the layer whose version moved.
+  for (int row = 0; row < layers.count(); ++row) {
+    ColorBuffer& cb = colorBuffers_[layers.layerId(row)];
+    if (cb.version == layers.colorVersion(row) && cb.buffer) continue;
+    std::vector<std::uint8_t> rgba = layers.layer(row).packedColors();
+    rgba.resize(centres_.size() * 4, 0);  // a layer for fewer spots leaves the rest transparent
+    cb.buffer = gl.uploadBuffer(cb.buffer, rgba.data(), rgba.size());
+    cb.version = layers.colorVersion(row);
+  }
+  for (auto it = colorBuffers_.begin(); it != colorBuffers_.end();) {
+    if (layers.rowOfId(it->first) >= 0) {
+      ++it;
+      continue;
+    }
+    gl.deleteBuffer(it->second.buffer);
+    it = colorBuffers_.erase(it);
+  }
+}
+
+void SpotOverlay::draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                       float pxPerFrame) {
+  if (centres_.empty()) return;
+  syncBuffers(gl, layers);
+  for (int row = layers.count() - 1; row >= 0; --row) {
+    const Layer& layer = layers.layer(row);
+    if (!layer.visible) continue;
+    SpotStyle style;
+    style.radiusFrame = float(radius());
+    style.pxPerFrame = pxPerFrame;
+    style.opacity = layer.opacity;
+    style.outline = outlines_;
+    gl.drawSpots(centreBuffer_, colorBuffers_[layers.layerId(row)].buffer, selectedBuffer_,
+                 count(), proj, style);
+  }
+}
+
+void SpotOverlay::releaseGl(GlRenderer& gl) {
+  gl.deleteBuffer(centreBuffer_);
+  gl.deleteBuffer(selectedBuffer_);
+  for (auto& [id, cb] : colorBuffers_) gl.deleteBuffer(cb.buffer);
+  colorBuffers_.clear();
+  centreBuffer_ = selectedBuffer_ = 0;
+  centresDirty_ = selectionDirty_ = true;
+}
+
+}  // namespace stamp::widgets

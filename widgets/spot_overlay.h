@@ -1,0 +1,65 @@
+#pragma once
+/// SpotOverlay: the spots of a sample in frame coordinates, their GPU buffers (one centre
+/// buffer, one colour buffer per layer, one selection buffer), picking and lasso selection.
+/// GUI thread only; the GL calls need the view's context current.
+#include <QPointF>
+#include <QPolygonF>
+#include <QMatrix4x4>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "widgets/gl_renderer.h"
+
+namespace stamp::widgets {
+
+class LayerModel;
+
+class SpotOverlay {
+ public:
+  /// Spot centres in frame pixels and the true spot diameter in frame pixels.
+  void setSpots(std::vector<QPointF> centres, double diameter);
+  int count() const { return int(centres_.size()); }
+  const QPointF& centre(int i) const { return centres_[std::size_t(i)]; }
+  double radius() const { return diameter_ / 2; }
+
+  /// The spot whose disc contains `frame` (the nearest one if several), or -1.
+  int spotAt(const QPointF& frame) const;
+  /// Indices of the spots whose centres lie inside `polygon` (frame coordinates), ascending.
+  std::vector<int> spotsInPolygon(const QPolygonF& polygon) const;
+
+  const std::vector<int>& selection() const { return selection_; }
+  void setSelection(std::vector<int> spots);
+  bool isSelected(int i) const { return i >= 0 && i < count() && selectedMask_[std::size_t(i)]; }
+
+  bool outlines() const { return outlines_; }
+  void setOutlines(bool on) { outlines_ = on; }
+
+  /// Draws the visible layers bottom-up; uploads only what changed since the last frame.
+  void draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
+  /// Frees every GL buffer (before the context goes away).
+  void releaseGl(GlRenderer& gl);
+
+ private:
+  struct ColorBuffer {
+    std::uint64_t version = 0;
+    GLuint buffer = 0;
+  };
+  std::int64_t cellOf(const QPointF& p) const;
+  void buildGrid();
+  void syncBuffers(GlRenderer& gl, const LayerModel& layers);
+
+  std::vector<QPointF> centres_;
+  double diameter_ = 0;
+  double cell_ = 1;
+  std::unordered_map<std::int64_t, std::vector<int>> grid_;
+  std::vector<int> selection_;
+  std::vector<std::uint8_t> selectedMask_;
+  bool outlines_ = true;
+
+  GLuint centreBuffer_ = 0, selectedBuffer_ = 0;
+  bool centresDirty_ = true, selectionDirty_ = true;
+  std::unordered_map<std::uint64_t, ColorBuffer> colorBuffers_;  // by layer id
+};
+
+}  // namespace stamp::widgets
