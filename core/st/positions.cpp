@@ -86,8 +86,10 @@ Result<std::vector<Spot>> parseTissuePositions(std::string_view text, const std:
   STAMP_ASSIGN(auto records, parseCsv(text, name));
   if (records.empty()) return makeError(ErrorCode::Format, "empty file, no spot positions", name);
   const CsvRow& first = records.front().fields;
-  bool header = !first.empty() && (trim(first[0]) == "barcode" ||
-                                   (first.size() > 1 && trim(first[1]) == "in_tissue"));
+  // A header names the columns; a 1.x data row never holds a column name.
+  bool header = false;
+  for (const auto& f : first)
+    for (const char* c : kColumns) header = header || trim(f) == c;
   STAMP_ASSIGN(auto col, columnMap(first, header, name));
   std::vector<Spot> spots;
   spots.reserve(records.size());
