@@ -1,0 +1,90 @@
+#include "model/gene_encoder.h"
+
+#include <cmath>
+
+namespace stamp::core::model {
+namespace F = torch::nn::functional;
+
+constexpr std::int64_t kPad = 1;
+
+GeneSelfAttentionImpl::GeneSelfAttentionImpl(std::int64_t dim, std::int64_t heads_) : heads(heads_) {
+  in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * dim, dim}));
+  in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * dim}));
+  out_proj = register_module("out_proj", torch::nn::Linear(dim, dim));
+  torch::NoGradGuard ng;
+  torch::nn::init::xavier_uniform_(in_proj_weight);  // as nn.MultiheadAttention initialises
+  out_proj->bias.zero_();
+}
+
+torch::Tensor GeneSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& keyPad) {
+  const auto b = x.size(0), n = x.size(1), d = x.size(2), dh = d / heads;
+  auto qkv = F::linear(x, in_proj_weight, in_proj_bias).split(d, -1);
+  auto split = [&](const torch::Tensor& t) { return t.reshape({b, n, heads, dh}).transpose(1, 2); };
+  torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
+  torch::Tensor s = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dh));
+  s = s.masked_fill(keyPad.unsqueeze(1).unsqueeze(1), -std::numeric_limits<float>::infinity());
+  torch::Tensor o = torch::matmul(s.softmax(-1), v).transpose(1, 2).reshape({b, n, d});
+  return out_proj(o);
+}
+
+GeneEncoderLayerImpl::GeneEncoderLayerImpl(const StampConfig& c) {
+  self_attn = register_module("self_attn", GeneSelfAttention(c.geneDim, c.geneHeads));
+  linear1 = register_module("linear1", torch::nn::Linear(c.geneDim, c.geneFf));
+  linear2 = register_module("linear2", torch::nn::Linear(c.geneFf, c.geneDim));
+  auto ln = torch::nn::LayerNormOptions({c.geneDim}).eps(1e-12);
+  norm1 = register_module("norm1", torch::nn::LayerNorm(ln));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(ln));
+}
+
+torch::Tensor GeneEncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& keyPad) {
+  torch::Tensor h = norm1(x + self_attn(x, keyPad));
+  return norm2(h + linear2(torch::relu(linear1(h))));
+}
+
+GeneLayerStackImpl::GeneLayerStackImpl(const StampConfig& c) {
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int i = 0; i < c.geneLayers; ++i) layers->push_back(GeneEncoderLayer(c));
+}
+
+static torch::nn::Linear xavierHead(std::int64_t in, std::int64_t out) {
+  torch::nn::Linear l(in, out);
+  torch::NoGradGuard ng;
+  torch::nn::init::xavier_normal_(l->weight);
+  l->bias.zero_();
+  return l;
+}
+
+GeneEncoderImpl::GeneEncoderImpl(const StampConfig& c) : nTokens(c.nTokens()), context(c.context) {
+  // Registration order follows the reference module so that saved files list keys alike.
+  encoder_layer = register_module("encoder_layer", GeneEncoderLayer(c));
+  encoder = register_module("encoder", GeneLayerStack(c));
+  classifier_head = register_module("classifier_head", xavierHead(c.geneDim, nTokens));
+  spatial_classifier_head = register_module("spatial_classifier_head", xavierHead(c.geneDim, nTokens));
+  embeddings = register_module(
+      "embeddings", torch::nn::Embedding(torch::nn::EmbeddingOptions(nTokens + 5, c.geneDim).padding_idx(kPad)));
+  positional_embedding = register_module("positional_embedding", torch::nn::Embedding(c.context, c.geneDim));
+}
+
+GeneHidden GeneEncoderImpl::hidden(torch::Tensor tokens) {
+  TORCH_CHECK(tokens.dim() == 2, "tokens must be (spots, length)");
+  if (tokens.size(1) > context) tokens = tokens.slice(1, 0, context);
+  tokens = tokens.to(torch::kLong);
+  tokens = torch::where(tokens == 0, torch::full_like(tokens, kPad), tokens);
+  torch::Tensor keyPad = tokens == kPad;
+  torch::Tensor invalid = keyPad.all(1);
+  // An all-padding row would softmax over nothing: let it attend everywhere, zero it below.
+  torch::Tensor effectivePad = keyPad & invalid.logical_not().unsqueeze(1);
+  torch::Tensor pos = torch::arange(tokens.size(1), torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
+  torch::Tensor x = embeddings(tokens) + positional_embedding(pos);
+  for (const auto& layer : *encoder->layers) x = layer->as<GeneEncoderLayer>()->forward(x, effectivePad);
+  x = x.masked_fill(invalid.view({-1, 1, 1}), 0.0);
+  return {x, invalid};
+}
+
+GeneFeatures GeneEncoderImpl::feature(const torch::Tensor& tokens) {
+  TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) > 3, "tokens need more than 3 positions per spot");
+  GeneHidden h = hidden(tokens);
+  return {h.states.slice(1, 3).mean(1), h.invalid};
+}
+
+}  // namespace stamp::core::model

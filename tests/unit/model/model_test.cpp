@@ -1,0 +1,114 @@
+// Model behaviour that parity fixtures do not cover: spots without tokens, the grid-pooling
+// quirk, input validation of runTensors.
+#include <gtest/gtest.h>
+
+#include "model/model_runner.h"
+
+using namespace stamp::core;
+using namespace stamp::core::model;
+
+namespace {
+
+NamedTensors tinyInputs(std::int64_t b) {
+  torch::manual_seed(3);
+  StampConfig c = presetTiny();
+  NamedTensors in;
+  in["tokens"] = torch::randint(30, c.nTokens(), {b, c.context}, torch::kLong);
+  in["images"] = torch::randn({b, 3, 224, 224});
+  in["regions"] = torch::randn({b, 3, 224, 224});
+  in["refs"] = torch::randn({b, 3, 16, 16});
+  in["pos_labels"] = torch::randint(0, 9, {b}, torch::kLong);
+  return in;
+}
+
+}  // namespace
+
+TEST(StampModel, SpotWithoutTokensIsFlaggedNotNaN) {
+  Stamp m(presetTiny());
+  m->eval();
+  torch::NoGradGuard ng;
+  torch::Tensor tokens = torch::randint(30, 230, {3, 48}, torch::kLong);
+  tokens[1].zero_();          // no expressed gene at all
+  tokens[2].slice(0, 10).zero_();  // ordinary padding
+  GeneEmbedding g = m->encodeGenes(tokens);
+  EXPECT_TRUE(torch::isfinite(g.feature).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(g.embedding).all().item<bool>());
+  EXPECT_TRUE(torch::equal(g.invalid, torch::tensor({false, true, false})));
+  EXPECT_EQ(g.feature[1].abs().sum().item<float>(), 0.0f);
+  EXPECT_EQ(g.embedding[1].abs().sum().item<float>(), 0.0f);
+  EXPECT_NEAR(g.embedding[0].norm().item<float>(), 1.0f, 1e-5);
+  // The valid rows do not depend on the invalid row being in the batch.
+  GeneEmbedding alone = m->encodeGenes(tokens.index({torch::tensor({0, 2})}));
+  EXPECT_TRUE(torch::allclose(alone.embedding, g.embedding.index({torch::tensor({0, 2})}), 1e-5, 1e-6));
+}
+
+TEST(StampModel, RunTensorsReportsInvalidSpots) {
+  Stamp m(presetTiny());
+  NamedTensors in = tinyInputs(2);
+  in["tokens"][0].zero_();
+  auto out = runTensors(m, in);
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  ASSERT_EQ(out->count("gene_invalid"), 1u);
+  EXPECT_TRUE(torch::equal(out->at("gene_invalid"), torch::tensor({1.0f, 0.0f})));
+  EXPECT_TRUE(torch::isfinite(out->at("loss_total")).all().item<bool>());
+}
+
+TEST(StampModel, GridPoolReproducesThePublishedViewWithoutPermute) {
+  torch::Tensor tokens = torch::randn({2, 196, 5});
+  torch::Tensor pooled = gridPool(tokens);
+  ASSERT_EQ(pooled.sizes(), torch::IntArrayRef({2, 9, 5}));
+  // Window means laid out as (B, D, 3, 3), then read as (B, 9, D) in memory order.
+  torch::Tensor grid = tokens.reshape({2, 14, 14, 5});
+  torch::Tensor windows = torch::empty({2, 5, 3, 3});
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c)
+      windows.select(2, r).select(2, c).copy_(grid.slice(1, 4 * r, 4 * r + 6).slice(2, 4 * c, 4 * c + 6).mean({1, 2}));
+  torch::Tensor expected = windows.reshape({2, 9, 5});
+  EXPECT_TRUE(torch::allclose(pooled, expected, 1e-5, 1e-6));
+  // ... which is not the per-cell layout a permute would give.
+  EXPECT_FALSE(torch::allclose(pooled, windows.permute({0, 2, 3, 1}).reshape({2, 9, 5}), 1e-3, 1e-3));
+}
+
+TEST(StampModel, OutputsHaveFixtureShapes) {
+  Stamp m(presetTiny());
+  NamedTensors in = tinyInputs(3);
+  StampConfig c = presetTiny();
+  torch::Tensor groups = in["tokens"].index({torch::tensor({0, 0, 0, 1, 1, 1, 2, 2, 2})});
+  in["pretrain_groups"] = groups;
+  torch::Tensor mask = torch::rand(groups.sizes()) < 0.3;
+  in["pretrain_masked"] = torch::where(mask, torch::zeros_like(groups), groups);
+  in["pretrain_mlm_targets"] = torch::where(mask, groups, torch::full_like(groups, -100));
+  auto out = runTensors(m, in);
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(out->at("gene_features").sizes(), torch::IntArrayRef({3, c.geneDim}));
+  EXPECT_EQ(out->at("image_features").sizes(), torch::IntArrayRef({3, c.visDim}));
+  EXPECT_EQ(out->at("gene_emb").sizes(), torch::IntArrayRef({3, c.outDim}));
+  EXPECT_EQ(out->at("image_emb").sizes(), torch::IntArrayRef({3, c.outDim}));
+  EXPECT_EQ(out->at("loc_logits").sizes(), torch::IntArrayRef({3, 9}));
+  for (const char* k : {"loss_patch_spot", "loss_patch_region", "loss_region_spot", "loss_positioning", "loss_total",
+                        "pretrain_mlm_loss", "pretrain_spatial_loss"})
+    EXPECT_EQ(out->at(k).sizes(), torch::IntArrayRef({1})) << k;
+  float sum = (out->at("loss_patch_spot") + out->at("loss_patch_region") + out->at("loss_region_spot") +
+               out->at("loss_positioning")).item<float>();
+  EXPECT_NEAR(out->at("loss_total").item<float>(), sum, 1e-5);
+}
+
+TEST(StampModel, RunTensorsValidatesInputs) {
+  Stamp m(presetTiny());
+  auto errorFor = [&](const std::string& name, torch::Tensor value) {
+    NamedTensors in = tinyInputs(2);
+    in[name] = value;
+    auto out = runTensors(m, in);
+    EXPECT_FALSE(out.ok()) << name;
+    return out.ok() ? std::string() : out.error().describe();
+  };
+  EXPECT_NE(errorFor("pos_labels", torch::tensor({0, 9})).find("pos_labels"), std::string::npos);
+  EXPECT_NE(errorFor("tokens", torch::full({2, 48}, 5000, torch::kLong)).find("tokens"), std::string::npos);
+  EXPECT_NE(errorFor("tokens", torch::randn({2, 48})).find("integer"), std::string::npos);
+  EXPECT_NE(errorFor("images", torch::randn({2, 3, 128, 128})).find("images"), std::string::npos);
+  EXPECT_NE(errorFor("refs", torch::randn({3, 3, 16, 16})).find("batch"), std::string::npos);
+  torch::Tensor nan = torch::randn({2, 3, 224, 224});
+  nan[0][0][0][0] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_NE(errorFor("regions", nan).find("NaN"), std::string::npos);
+  EXPECT_FALSE(runTensors(m, NamedTensors{{"unrelated", torch::ones({1})}}).ok());
+}

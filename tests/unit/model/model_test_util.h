@@ -1,0 +1,26 @@
+#pragma once
+// Helpers for the model unit tests: running small Python scripts that write test files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "test_support.h"
+
+namespace stamp::test {
+
+/// Writes `script` to dir/name.py and runs it with /usr/bin/python3 in `dir`; returns the exit
+/// status, output in `log`.
+inline int runPython(const std::filesystem::path& dir, const std::string& name, const std::string& script,
+                     std::string* log) {
+  std::filesystem::path py = dir / (name + ".py");
+  std::ofstream(py) << script;
+  return runCommand("cd " + shellQuote(dir.string()) + " && /usr/bin/python3 " + shellQuote(py.string()), log);
+}
+
+}  // namespace stamp::test
+
+#define STAMP_REQUIRE_PYTORCH()                                                              \
+  if (!::stamp::test::pythonHas("torch, numpy"))                                              \
+  GTEST_SKIP() << "/usr/bin/python3 with torch and numpy is needed to write PyTorch test files"
