@@ -9,5 +9,7 @@ Command infoCommand();
 Command demoDataCommand();
 Command tokenizeCommand();
 Command embedCommand();
+Command runTensorsCommand();
+Command convertWeightsCommand();
 
 }  // namespace stamp::app::cli

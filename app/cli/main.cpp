@@ -8,7 +8,8 @@
 using namespace stamp::app::cli;
 
 static std::vector<Command> allCommands() {
-  return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand()};
+  return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand(), runTensorsCommand(),
+          convertWeightsCommand()};
 }
 
 static void printOverview(std::ostream& os) {
