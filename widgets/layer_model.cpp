@@ -49,7 +49,7 @@ std::uint64_t LayerModel::addLayer(Layer layer) {
   endInsertRows();
   current_ = -1;
   setCurrentRow(0);
-  emit appearanceChanged();
+  Q_EMIT appearanceChanged();
   return entries_.front().id;
 }
 
@@ -60,7 +60,7 @@ void LayerModel::removeLayer(int row) {
   endRemoveRows();
   current_ = -1;
   setCurrentRow(std::min(row, count() - 1));
-  emit appearanceChanged();
+  Q_EMIT appearanceChanged();
 }
 
 void LayerModel::clear() {
@@ -68,8 +68,8 @@ void LayerModel::clear() {
   entries_.clear();
   endResetModel();
   current_ = -1;
-  emit currentRowChanged(-1);
-  emit appearanceChanged();
+  Q_EMIT currentRowChanged(-1);
+  Q_EMIT appearanceChanged();
 }
 
 void LayerModel::moveLayer(int row, int delta) {
@@ -81,8 +81,8 @@ void LayerModel::moveLayer(int row, int delta) {
   endMoveRows();
   if (current_ == row) current_ = to;
   else if (current_ == to) current_ = row;
-  emit currentRowChanged(current_);
-  emit appearanceChanged();
+  Q_EMIT currentRowChanged(current_);
+  Q_EMIT appearanceChanged();
 }
 
 int LayerModel::rowOfId(std::uint64_t id) const {
@@ -94,14 +94,14 @@ int LayerModel::rowOfId(std::uint64_t id) const {
 void LayerModel::setVisible(int row, bool visible) {
   if (row < 0 || row >= count() || layer(row).visible == visible) return;
   entries_[std::size_t(row)].layer.visible = visible;
-  emit dataChanged(index(row), index(row), {Qt::CheckStateRole});
-  emit appearanceChanged();
+  Q_EMIT dataChanged(index(row), index(row), {Qt::CheckStateRole});
+  Q_EMIT appearanceChanged();
 }
 
 void LayerModel::setOpacity(int row, float opacity) {
   if (row < 0 || row >= count()) return;
   entries_[std::size_t(row)].layer.opacity = std::clamp(opacity, 0.f, 1.f);
-  emit appearanceChanged();
+  Q_EMIT appearanceChanged();
 }
 
 void LayerModel::setLimits(int row, double vmin, double vmax) {
@@ -121,7 +121,7 @@ void LayerModel::setColorMap(int row, ColorMapId map) {
 void LayerModel::setCurrentRow(int row) {
   if (row == current_) return;
   current_ = row;
-  emit currentRowChanged(row);
+  Q_EMIT currentRowChanged(row);
 }
 
 int LayerModel::topVisibleRow() const {
@@ -132,8 +132,8 @@ int LayerModel::topVisibleRow() const {
 
 void LayerModel::touchColors(int row) {
   entries_[std::size_t(row)].colorVersion = nextVersion_++;
-  emit dataChanged(index(row), index(row));
-  emit appearanceChanged();
+  Q_EMIT dataChanged(index(row), index(row));
+  Q_EMIT appearanceChanged();
 }
 
 }  // namespace stamp::widgets

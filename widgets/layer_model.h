@@ -43,7 +43,7 @@ class LayerModel : public QAbstractListModel {
   /// The topmost visible layer (what hover reports), or -1.
   int topVisibleRow() const;
 
- signals:
+ Q_SIGNALS:
   /// Anything that changes the picture: order, visibility, opacity, colours.
   void appearanceChanged();
   void currentRowChanged(int row);

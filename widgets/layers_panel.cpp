@@ -40,7 +40,7 @@ QWidget* LayersPanel::buildAddBox() {
   scaleBox_->setCurrentIndex(2);
   auto emitGene = [this] {
     if (!geneEdit_->text().trimmed().isEmpty())
-      emit geneRequested(geneEdit_->text().trimmed(), scaleBox_->currentIndex());
+      Q_EMIT geneRequested(geneEdit_->text().trimmed(), scaleBox_->currentIndex());
   };
   connect(geneEdit_, &QLineEdit::returnPressed, this, emitGene);
   connect(completer, qOverload<const QString&>(&QCompleter::activated), this, emitGene);
@@ -51,8 +51,8 @@ QWidget* LayersPanel::buildAddBox() {
   obsBox_ = new QComboBox(box);
   auto* addObs = new QPushButton(tr("Add"), box);
   connect(addObs, &QPushButton::clicked, this, [this] {
-    if (obsBox_->currentIndex() == 0) emit totalCountsRequested();
-    else if (obsBox_->currentIndex() > 0) emit obsRequested(obsBox_->currentText());
+    if (obsBox_->currentIndex() == 0) Q_EMIT totalCountsRequested();
+    else if (obsBox_->currentIndex() > 0) Q_EMIT obsRequested(obsBox_->currentText());
   });
   auto* obsRow = new QHBoxLayout;
   obsRow->addWidget(obsBox_, 1);

@@ -26,7 +26,7 @@ class LayersPanel : public QWidget {
   int expressionScale() const;
   QLineEdit* geneSearch() const { return geneEdit_; }
 
- signals:
+ Q_SIGNALS:
   void geneRequested(const QString& gene, int scale);
   void totalCountsRequested();
   void obsRequested(const QString& column);

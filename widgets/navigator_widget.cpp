@@ -12,7 +12,7 @@ NavigatorWidget::NavigatorWidget(QWidget* parent) : QWidget(parent) {
   connect(&watcher_, &QFutureWatcher<QImage>::finished, this, [this] {
     thumbnail_ = watcher_.result();
     update();
-    emit thumbnailReady();
+    Q_EMIT thumbnailReady();
   });
 }
 
@@ -88,12 +88,12 @@ void NavigatorWidget::paintEvent(QPaintEvent*) {
 }
 
 void NavigatorWidget::mousePressEvent(QMouseEvent* e) {
-  if (!frameSize_.isEmpty()) emit centreRequested(toFrame(e->position()));
+  if (!frameSize_.isEmpty()) Q_EMIT centreRequested(toFrame(e->position()));
 }
 
 void NavigatorWidget::mouseMoveEvent(QMouseEvent* e) {
   if ((e->buttons() & Qt::LeftButton) && !frameSize_.isEmpty())
-    emit centreRequested(toFrame(e->position()));
+    Q_EMIT centreRequested(toFrame(e->position()));
 }
 
 }  // namespace stamp::widgets

@@ -32,7 +32,7 @@ class NavigatorWidget : public QWidget {
 
   QSize sizeHint() const override { return {260, 200}; }
 
- signals:
+ Q_SIGNALS:
   void centreRequested(QPointF frame);
   void thumbnailReady();
 

@@ -49,7 +49,7 @@ void SlideView::setSpots(std::vector<QPointF> centres, double diameter) {
   spots_.setSpots(std::move(centres), diameter);
   hovered_ = -1;
   if (!tiles_.hasImage()) fitToView();
-  emit selectionChanged(0);
+  Q_EMIT selectionChanged(0);
   update();
 }
 
@@ -89,7 +89,7 @@ void SlideView::fitToView() {
   needsFit_ = false;
   view_.zoom = ViewTransform::fitZoom(content.size(), size());
   view_.centre = content.center();
-  emit viewChanged();
+  Q_EMIT viewChanged();
   update();
 }
 
@@ -106,7 +106,7 @@ void SlideView::setZoomAround(double zoom, QPointF anchor) {
   const QPointF frameAtAnchor = view_.toFrame(anchor);
   view_.zoom = zoom;
   view_.centre += frameAtAnchor - view_.toFrame(anchor);
-  emit viewChanged();
+  Q_EMIT viewChanged();
   update();
 }
 
@@ -132,13 +132,13 @@ void SlideView::setZoom(double zoom) { setZoomAround(zoom, rect().center()); }
 
 void SlideView::centreOn(const QPointF& frame) {
   view_.centre = frame;
-  emit viewChanged();
+  Q_EMIT viewChanged();
   update();
 }
 
 void SlideView::panBy(const QPointF& widgetDelta) {
   view_.centre -= widgetDelta / view_.zoom;
-  emit viewChanged();
+  Q_EMIT viewChanged();
   update();
 }
 
@@ -154,7 +154,7 @@ std::optional<double> SlideView::magnification() const {
 
 void SlideView::setSelection(std::vector<int> spots) {
   spots_.setSelection(std::move(spots));
-  emit selectionChanged(int(spots_.selection().size()));
+  Q_EMIT selectionChanged(int(spots_.selection().size()));
   update();
 }
 
@@ -173,7 +173,7 @@ void SlideView::initializeGL() {
   gl_ = std::make_unique<GlRenderer>();
   if (!gl_->initialize(&glError_)) {
     qWarning("SlideView: OpenGL initialisation failed: %s", qPrintable(glError_));
-    emit loadError(tr("OpenGL 3.2 is not available: %1").arg(glError_));
+    Q_EMIT loadError(tr("OpenGL 3.2 is not available: %1").arg(glError_));
   }
   // The context can be recreated (re-parenting, screen change): free our objects before that.
   connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
@@ -186,7 +186,7 @@ void SlideView::initializeGL() {
 void SlideView::resizeGL(int, int) {
   view_.viewport = size();
   if (needsFit_) fitToView();
-  emit viewChanged();
+  Q_EMIT viewChanged();
 }
 
 void SlideView::paintGL() {

@@ -70,7 +70,7 @@ class SlideView : public QOpenGLWidget {
   /// Non-empty when OpenGL could not be initialised (the view then stays blank).
   QString glError() const { return glError_; }
 
- signals:
+ Q_SIGNALS:
   void viewChanged();
   void cursorMoved(QPointF frame, bool insideContent);
   void spotHovered(int spot);  // -1 when none

@@ -65,7 +65,7 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
   lastPos_ = pos;
   updateHover(pos);
   const QPointF frame = view_.toFrame(pos);
-  emit cursorMoved(frame, contentRect().contains(frame));
+  Q_EMIT cursorMoved(frame, contentRect().contains(frame));
 }
 
 void SlideView::mouseReleaseEvent(QMouseEvent* e) {
@@ -93,21 +93,21 @@ void SlideView::clickAt(const QPointF& widgetPos, bool toggle) {
     else sel.push_back(spot);
   }
   setSelection(std::move(sel));
-  emit spotClicked(spot);
+  Q_EMIT spotClicked(spot);
 }
 
 void SlideView::updateHover(const QPointF& widgetPos) {
   const int spot = spots_.spotAt(view_.toFrame(widgetPos));
   if (spot == hovered_) return;
   hovered_ = spot;
-  emit spotHovered(spot);
+  Q_EMIT spotHovered(spot);
   update();
 }
 
 void SlideView::leaveEvent(QEvent* e) {
   if (hovered_ != -1) {
     hovered_ = -1;
-    emit spotHovered(-1);
+    Q_EMIT spotHovered(-1);
     update();
   }
   QOpenGLWidget::leaveEvent(e);

@@ -21,11 +21,11 @@ constexpr int kMaxUploadsPerFrame = 48;         // keeps a frame short when many
 TileLayer::TileLayer(QObject* parent) : QObject(parent), loader_(this, 3) {
   connect(&loader_, &TileLoader::tileReady, this, [this](const TileKey& key, const TilePtr& tile) {
     if (slide_ && key.slideId == slide_->id()) arrived_.emplace_back(key, tile);
-    emit updateNeeded();
+    Q_EMIT updateNeeded();
   });
   connect(&loader_, &TileLoader::tileFailed, this, [this](const TileKey& key, const QString& msg) {
     failed_.insert(key);
-    emit loadError(msg);
+    Q_EMIT loadError(msg);
   });
 }
 
@@ -39,7 +39,7 @@ void TileLayer::setImage(std::shared_ptr<core::slide::SlideReader> reader, doubl
                   : nullptr;
   loader_.setSlide(slide_);
   complete_ = !slide_;
-  emit updateNeeded();
+  Q_EMIT updateNeeded();
 }
 
 QSizeF TileLayer::frameSize() const {
@@ -79,7 +79,7 @@ void TileLayer::uploadArrived(GlRenderer& gl) {
                              tile->width, tile->height, frame_};
     ++n;
   }
-  if (!arrived_.empty()) emit updateNeeded();
+  if (!arrived_.empty()) Q_EMIT updateNeeded();
 }
 
 // Draws the loaded tiles of one level over imageRect; collects the ones still missing.
@@ -164,7 +164,7 @@ void TileLayer::requestMissing(std::vector<TileKey> coarse, std::vector<TileKey>
     if (TilePtr t = slide_->cached(k.level, k.tx, k.ty)) arrived_.emplace_back(k, std::move(t));
     else toLoad.push_back(k);
   }
-  if (!arrived_.empty()) emit updateNeeded();
+  if (!arrived_.empty()) Q_EMIT updateNeeded();
   loader_.request(toLoad);
 }
 

@@ -39,7 +39,7 @@ class TileLayer : public QObject {
   /// The level the last frame wanted (for the status bar and tests).
   int currentLevel() const { return currentLevel_; }
 
- signals:
+ Q_SIGNALS:
   void updateNeeded();
   void loadError(const QString& message);
 

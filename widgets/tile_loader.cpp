@@ -87,9 +87,9 @@ void TileLoader::deliver(TileKey key, TilePtr tile, QString error) {
     inFlight_.erase(key);
     nowIdle = inFlight_.empty() && queue_.empty();
   }
-  if (tile) emit tileReady(key, tile);
-  else if (!error.isEmpty()) emit tileFailed(key, error);
-  if (nowIdle) emit idle();
+  if (tile) Q_EMIT tileReady(key, tile);
+  else if (!error.isEmpty()) Q_EMIT tileFailed(key, error);
+  if (nowIdle) Q_EMIT idle();
 }
 
 }  // namespace stamp::widgets

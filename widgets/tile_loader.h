@@ -27,7 +27,7 @@ class TileLoader : public QObject {
   /// Requests queued or being decoded (GUI thread).
   int pending() const;
 
- signals:
+ Q_SIGNALS:
   void tileReady(const stamp::core::slide::TileKey& key, const stamp::core::slide::TilePtr& tile);
   void tileFailed(const stamp::core::slide::TileKey& key, const QString& message);
   /// Emitted when the last pending request finished.

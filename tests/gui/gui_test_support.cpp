@@ -1,0 +1,59 @@
+#include "gui_test_support.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
+#include <QSurfaceFormat>
+#include <QTest>
+
+#include "widgets/slide_view.h"
+
+namespace stamp::guitest {
+
+std::optional<QString> sharedDataDir() {
+  const QString env = qEnvironmentVariable("STAMP_TEST_DATA");
+  if (!env.isEmpty() && QFileInfo(env).isDir()) return env;
+  const QString beside = QDir(QStringLiteral(STAMP_SOURCE_DIR "/../shared/data")).absolutePath();
+  if (QFileInfo(beside).isDir()) return beside;
+  return std::nullopt;
+}
+
+QString dataFile(const QString& relpath) {
+  auto dir = sharedDataDir();
+  if (!dir) return {};
+  const QString path = QDir(*dir).filePath(relpath);
+  return QFileInfo::exists(path) ? path : QString();
+}
+
+QString saveScreenshot(const QImage& image, const QString& name) {
+  QString dir = qEnvironmentVariable("STAMP_GUI_SCREENSHOTS");
+  if (dir.isEmpty()) dir = QDir::temp().filePath(QStringLiteral("stamp-gui-screenshots"));
+  QDir().mkpath(dir);
+  const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
+  image.save(path);
+  return path;
+}
+
+bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
+  QDeadlineTimer deadline(timeoutMs);
+  while (!done() && !deadline.hasExpired()) QTest::qWait(20);
+  return done();
+}
+
+bool waitForTiles(widgets::SlideView& view, int timeoutMs) {
+  view.update();
+  const bool ok = waitUntil([&] { return view.tilesComplete() && view.pendingTiles() == 0; },
+                            timeoutMs);
+  QTest::qWait(50);  // let the frame that shows the last tiles reach the screen
+  return ok;
+}
+
+void setGlFormat() {
+  QSurfaceFormat format;
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  QSurfaceFormat::setDefaultFormat(format);
+}
+
+}  // namespace stamp::guitest

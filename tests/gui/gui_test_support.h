@@ -1,0 +1,34 @@
+#pragma once
+/// Helpers for the Qt Test GUI tests: real data location, screenshots, waiting for the view.
+#include <QImage>
+#include <QString>
+#include <functional>
+#include <optional>
+
+namespace stamp::widgets {
+class SlideView;
+}
+
+namespace stamp::guitest {
+
+/// ../shared/data beside the project (or $STAMP_TEST_DATA); nullopt when absent.
+std::optional<QString> sharedDataDir();
+/// The file `relpath` under the shared data folder, or an empty string when it is missing.
+QString dataFile(const QString& relpath);
+/// Saves `image` as <screenshots>/<name>.png ($STAMP_GUI_SCREENSHOTS or a temp folder).
+QString saveScreenshot(const QImage& image, const QString& name);
+/// Processes events until `done()` or `timeoutMs` passes; returns done().
+bool waitUntil(const std::function<bool()>& done, int timeoutMs = 20000);
+/// Waits until the view has drawn every visible tile (and a frame after that).
+bool waitForTiles(widgets::SlideView& view, int timeoutMs = 30000);
+/// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
+void setGlFormat();
+
+}  // namespace stamp::guitest
+
+/// Skips the current Qt test clearly when a shared data file is absent.
+#define STAMP_QREQUIRE_DATA(var, relpath)                                                 \
+  const QString var = ::stamp::guitest::dataFile(relpath);                               \
+  if (var.isEmpty())                                                                      \
+    QSKIP(qPrintable(QStringLiteral("real test data not found: ../shared/data/%1 (set "   \
+                                    "STAMP_TEST_DATA to the folder)").arg(relpath)))
