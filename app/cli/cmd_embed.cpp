@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli_common.h"
 #include "commands.h"
 #include "common/threads.h"
 #include "engine/embedding_io.h"
@@ -14,23 +15,10 @@ using namespace stamp::core;
 
 namespace {
 
-Result<std::shared_ptr<engine::ModelHandle>> modelFromArgs(Args& a) {
-  auto weights = a.get("weights");
-  std::optional<std::string> preset = a.get("preset"), config = a.get("config");
-  if (preset && config) return makeError(ErrorCode::InvalidArgument, "give --config or --preset, not both");
-  return engine::ModelHandle::fromFiles(*weights, config, preset, a.getOr("device", "cpu"));
-}
-
 std::optional<std::string> vocabFolder(Args& a) {
   if (auto v = a.get("vocab")) return v;
   if (const char* env = std::getenv("STAMP_VOCAB")) return std::string(env);
   return std::nullopt;
-}
-
-void progressLine(const ProgressUpdate& u) {
-  std::cerr << "\r" << u.phase << ": " << u.done << "/" << u.total;
-  if (u.etaSeconds >= 0) std::cerr << "  ETA " << int(u.etaSeconds) << " s   ";
-  if (u.done >= u.total) std::cerr << "\n";
 }
 
 }  // namespace
@@ -51,16 +39,10 @@ static int runEmbed(Args& a) {
     if (!s) return fail(s.error().describe());
     sample = std::move(s).value();
   }
-  std::string slidePath = a.getOr("slide", "");
-  if (slidePath.empty()) {
-    if (!sample) return fail("give --slide (and/or --st with an image)");
-    auto img = engine::sampleImage(*sample);
-    if (!img) return fail(img.error().describe());
-    slidePath = img->path;
-    opt.coordScale = img->coordScale;
-  }
-  auto slide = slide::openSlide(slidePath);
+  auto slide = openSlideFor(a.get("slide"), sample ? &*sample : nullptr);
   if (!slide) return fail(slide.error().describe());
+  opt.coordScale = slide->coordScale;
+  const std::string slidePath = slide->reader->path();
   auto model = modelFromArgs(a);
   if (!model) return fail(model.error().describe());
   std::optional<st::Vocabulary> vocab;
@@ -72,8 +54,8 @@ static int runEmbed(Args& a) {
     vocab = std::move(v).value();
   }
   ProgressReporter progress(progressLine, {}, 0.5);
-  auto table = sample ? engine::embedSpots(**model, *sample, **slide, vocab ? &*vocab : nullptr, opt, &progress)
-                      : engine::embedGrid(**model, **slide, opt, &progress);
+  auto table = sample ? engine::embedSpots(**model, *sample, *slide->reader, vocab ? &*vocab : nullptr, opt, &progress)
+                      : engine::embedGrid(**model, *slide->reader, opt, &progress);
   if (!table) return fail(table.error().describe());
   nlohmann::json params = {{"weights", (*model)->weightsPath()}, {"weights_sha256", (*model)->sha256()},
                            {"config", nlohmann::json::parse(model::configToJson((*model)->config()))},
@@ -90,7 +72,7 @@ static int runEmbed(Args& a) {
 }
 
 Command embedCommand() {
-  return {"embed",
+  Command c{"embed",
           "Compute STAMP gene and image embeddings for every spot of a sample (or, without --st,\n"
           "for a grid of patches over the slide's tissue) and write them as AnnData (.h5ad):\n"
           "obsm['X_stamp_gene'], obsm['X_stamp_image'], obs['stamp_agreement'], parameters and\n"
@@ -98,12 +80,8 @@ Command embedCommand() {
           "--slide S [--st ST] --weights W [--config C | --preset P] --out OUT.h5ad [options]",
           {{"slide", "S", "whole-slide image (default: the sample's own image)", false},
            {"st", "ST", "spatial transcriptomics input (Space Ranger outs/, .h5, .h5ad, HEST)", false},
-           {"weights", "W", "model weights (.pt or .safetensors)", true},
-           {"config", "C", "model config JSON (default: from the weights or config.json beside them)", false},
-           {"preset", "P", "model preset for the weights: uni or tiny", false},
            {"out", "OUT", "output .h5ad", true},
            {"vocab", "DIR", "STAMP vocabulary folder (default $STAMP_VOCAB)", false},
-           {"device", "D", "cpu, cuda or cuda:N (default cpu)", false},
            {"batch", "N", "batch size (default 32)", false},
            {"mpp", "UM", "microns per full-resolution pixel (overrides the files)", false},
            {"magnification", "X", "magnification (overrides --mpp; 20 = 0.5 um/px)", false},
@@ -112,6 +90,9 @@ Command embedCommand() {
            {"image-only", "", "embed only the images even when --st is given", false},
            {"threads", "N", "CPU threads (default: all cores)", false}},
           0, 0, runEmbed};
+  auto m = modelOptions();
+  c.options.insert(c.options.begin() + 2, m.begin(), m.end());
+  return c;
 }
 
 }  // namespace stamp::app::cli

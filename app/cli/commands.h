@@ -9,6 +9,8 @@ Command infoCommand();
 Command demoDataCommand();
 Command tokenizeCommand();
 Command embedCommand();
+Command localizeCommand();
+Command evaluateCommand();
 Command runTensorsCommand();
 Command convertWeightsCommand();
 

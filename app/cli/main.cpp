@@ -8,7 +8,7 @@
 using namespace stamp::app::cli;
 
 static std::vector<Command> allCommands() {
-  return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand(), runTensorsCommand(),
+  return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand(), localizeCommand(), evaluateCommand(), runTensorsCommand(),
           convertWeightsCommand()};
 }
 

@@ -54,6 +54,8 @@ Result<RgbImage> cropSquare(const slide::SlideReader& slide, const Square& sq, i
 /// Bilinear resize (OpenCV INTER_LINEAR, as the published pipeline).
 RgbImage resizeRgb(const RgbImage& in, int w, int h);
 RgbImage fromRgba(const slide::Image& img);
+/// The 16 x 16 reference patch the region branch takes: the 224 px spot patch resized.
+inline RgbImage refPatch(const RgbImage& spotPatch) { return resizeRgb(spotPatch, kRefPx, kRefPx); }
 
 /// ImageNet-normalised CHW floats in the checkpoint's channel order, written to `out`
 /// (3 * h * w floats).
