@@ -1,0 +1,58 @@
+#include "engine/query.h"
+
+#include "engine/model_handle_impl.h"
+#include "st/tokenizer.h"
+
+namespace stamp::core::engine {
+namespace {
+
+std::vector<float> toVector(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+}  // namespace
+
+Result<std::vector<float>> embedPatch(const ModelHandle& model, const data::RgbImage& patch) {
+  if (patch.width < 1 || patch.height < 1) return makeError(ErrorCode::InvalidArgument, "the query patch is empty");
+  STAMP_ASSIGN(data::ChannelOrder order, data::parseChannelOrder(model.config().channelOrder));
+  auto img = data::resizeRgb(patch, data::kPatchPx, data::kPatchPx);
+  auto t = torch::empty({1, 3, data::kPatchPx, data::kPatchPx});
+  data::normalizeToChw(img, order, t.data_ptr<float>());
+  auto& impl = model.impl();
+  std::lock_guard lock(impl.mutex);
+  c10::InferenceMode guard;
+  impl.module->eval();
+  return toVector(impl.module->encodeImages(t.to(impl.device)).embedding[0]);
+}
+
+Result<std::vector<float>> embedGenes(const ModelHandle& model, const st::Vocabulary& vocab,
+                                      const std::vector<std::pair<std::string, double>>& genes,
+                                      std::vector<std::string>* unknown) {
+  if (int(vocab.size()) > model.config().nGenes)
+    return makeError(ErrorCode::Mismatch, "the model was built for fewer genes than the vocabulary holds");
+  std::vector<std::pair<int, double>> entries;
+  std::vector<std::string> missing;
+  for (const auto& [name, w] : genes) {
+    int idx = vocab.indexOf({name, name});
+    if (idx < 0 || !(w > 0)) missing.push_back(name);
+    else entries.emplace_back(idx, w);
+  }
+  if (unknown) *unknown = missing;
+  if (entries.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < missing.size() && i < 5; ++i) list += (i ? ", " : "") + missing[i];
+    return makeError(ErrorCode::InvalidArgument, "none of the query genes is in the STAMP vocabulary" + (list.empty() ? std::string() : " (" + list + ")"));
+  }
+  const int context = model.config().context;
+  std::vector<std::int64_t> row(std::size_t(context), 0);
+  st::tokenizeSpot(entries, vocab.roundedMeans(), context, row.data());
+  auto& impl = model.impl();
+  std::lock_guard lock(impl.mutex);
+  c10::InferenceMode guard;
+  impl.module->eval();
+  auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt64).to(impl.device);
+  return toVector(impl.module->encodeGenes(tokens).embedding[0]);
+}
+
+}  // namespace stamp::core::engine
