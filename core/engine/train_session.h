@@ -1,0 +1,57 @@
+#pragma once
+// Internal to the trainer: the state of one run and the per-mode hooks of the shared loop.
+#include <functional>
+#include <map>
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "engine/checkpoint.h"
+#include "engine/model_handle.h"
+#include "engine/train_steps.h"
+#include "engine/trainer.h"
+
+namespace stamp::core::engine {
+
+/// Loss terms of one micro-batch (0-dim tensors; `total` is what backward runs on).
+struct MicroLosses {
+  torch::Tensor total;
+  std::map<std::string, torch::Tensor> terms;  // metric name -> value
+  std::int64_t rows = 0;                        // model inputs (for samples/s)
+};
+
+struct Session {
+  TrainConfig cfg;
+  DistEnv env;
+  std::unique_ptr<Communicator> comm;
+  std::shared_ptr<ModelHandle> handle;
+  model::Stamp model{nullptr};
+  torch::Device device{torch::kCPU};
+  std::vector<torch::Tensor> params;
+  std::unique_ptr<torch::optim::AdamW> opt;
+  data::Sources sources;
+  data::Split split;
+  TrainState state;
+  std::unique_ptr<MetricsLog> log;
+  bool autocast = false;
+  /// Micro-batch `j` of this rank (j = step * grad_accum + a) -> losses.
+  std::function<Result<MicroLosses>(std::int64_t j, std::int64_t step)> micro;
+  /// A validation pass on rank 0 (eval mode, no grad).
+  std::function<Result<MetricsRow>()> validate;
+  bool isRoot() const { return env.rank == 0; }
+};
+
+/// Mode set-up (defined in align_step.cpp / pretrainer.cpp): fills micro/validate.
+Status setupAlignment(Session& s);
+Status setupPretraining(Session& s);
+
+/// Up to `n` items spread evenly over `items` (deterministic).
+template <class T>
+std::vector<T> evenSubset(const std::vector<T>& items, std::size_t n) {
+  if (items.size() <= n) return items;
+  std::vector<T> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(items[i * items.size() / n]);
+  return out;
+}
+
+}  // namespace stamp::core::engine
