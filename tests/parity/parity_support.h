@@ -15,7 +15,8 @@ bool referenceAvailable();
 std::filesystem::path referenceScript();
 
 /// EXPECTs every reference output of `fixture` to be in `ours`: losses (names starting with
-/// "loss" or "pretrain") within 1e-5 absolute, everything else within 1e-4 relative.
+/// "loss" or "pretrain") within 1e-5 absolute, everything else element-wise within 1e-4
+/// relative (with a 1e-6 absolute floor for entries near zero).
 void expectOutputsMatch(const core::model::NamedTensors& fixture, const core::model::NamedTensors& ours,
                         const std::string& what);
 
