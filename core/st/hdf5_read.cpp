@@ -196,7 +196,9 @@ Result<Hid> openImage(const void* data, std::size_t size, const std::string& nam
 }
 
 Result<Hid> createFile(const std::string& path) {
-  Hid f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  Hid fcpl(H5Pcreate(H5P_FILE_CREATE));
+  H5Pset_obj_track_times(fcpl.get(), false);  // no timestamps: same data, same bytes
+  Hid f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT));
   if (!f.valid()) return makeError(ErrorCode::Io, "cannot create HDF5 file", path);
   return f;
 }

@@ -41,6 +41,7 @@ Hid simpleSpace(const std::vector<std::uint64_t>& dims) {
 /// Chunked + gzip along the first axis when asked and the dataset is not empty.
 Hid creationProps(const std::vector<std::uint64_t>& dims, WriteOptions opt) {
   Hid dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(dcpl.get(), false);  // no timestamps: same data, same bytes
   std::uint64_t n = dims.empty() ? 1 : dims[0];
   if (!opt.compress || dims.empty() || n == 0) return dcpl;
   for (size_t i = 1; i < dims.size(); ++i)
@@ -55,6 +56,11 @@ Hid creationProps(const std::vector<std::uint64_t>& dims, WriteOptions opt) {
 
 Status writeData(hid_t loc, const std::string& name, hid_t ftype, hid_t mtype, hid_t space,
                  hid_t dcpl, const void* buf) {
+  Hid own;  // scalars come with H5P_DEFAULT: still no timestamps
+  if (dcpl == H5P_DEFAULT) {
+    own = creationProps({}, WriteOptions{});
+    dcpl = own.get();
+  }
   Hid d(H5Dcreate2(loc, name.c_str(), ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
   if (!d.valid()) return writeError(name);
   if (buf && H5Dwrite(d.get(), mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
@@ -87,7 +93,9 @@ std::vector<const char*> cStrings(const std::vector<std::string>& v) {
 }  // namespace
 
 Result<Hid> createGroup(hid_t loc, const std::string& name) {
-  Hid g(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  Hid gcpl(H5Pcreate(H5P_GROUP_CREATE));
+  H5Pset_obj_track_times(gcpl.get(), false);
+  Hid g(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT));
   if (!g.valid()) return writeError(name);
   return g;
 }
