@@ -26,6 +26,7 @@ Result<std::vector<std::string>> readVarIndexImpl(const std::string& path) {
       if (H5Tis_variable_str(t) > 0) {
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(t));
         char* s = nullptr;
         if (H5Aread(a, mt, &s) >= 0 && s) {
           dsName = std::string("var/") + s;
@@ -49,6 +50,7 @@ Result<std::vector<std::string>> readVarIndexImpl(const std::string& path) {
       std::vector<char*> buf(std::size_t(n), nullptr);
       hid_t mt = H5Tcopy(H5T_C_S1);
       H5Tset_size(mt, H5T_VARIABLE);
+      H5Tset_cset(mt, H5Tget_cset(t));  // HDF5 does not convert ASCII <-> UTF-8
       ok = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0;
       for (char* s : buf) out.emplace_back(s ? s : "");
       if (ok) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf.data());

@@ -9,8 +9,8 @@ using namespace stamp::core::analysis;
 
 namespace {
 
-/// 20 spots, 3 genes: gene UP is high in spots 0..9, FLAT is equal everywhere, RARE only in
-/// spot 15. Every spot also has a filler gene so totals are equal.
+/// 20 spots: gene UP is high in spots 0..9, FLAT is equal everywhere, RARE only in spot 15;
+/// a filler gene makes every spot's total 210.
 st::SpatialSample twoGroupSample() {
   st::SpatialSample s;
   s.genes = {{"g0", "UP"}, {"g1", "FLAT"}, {"g2", "RARE"}, {"g3", "FILL"}};
@@ -20,10 +20,11 @@ st::SpatialSample twoGroupSample() {
   for (int r = 0; r < 20; ++r) {
     s.spots.push_back({"s" + std::to_string(r)});
     auto add = [&](int c, float v) { s.counts.indices.push_back(c); s.counts.data.push_back(v); };
-    add(0, r < 10 ? 50.f + float(r) : 1.f);
+    const float up = r < 10 ? 50.f + float(r) : 1.f;
+    add(0, up);
     add(1, 10.f);
     if (r == 15) add(2, 3.f);
-    add(3, 100.f);
+    add(3, 200.f - up - (r == 15 ? 3.f : 0.f));  // equal totals: FLAT's CP10k is the same everywhere
     s.counts.indptr.push_back(std::int64_t(s.counts.data.size()));
   }
   return s;
@@ -63,7 +64,7 @@ TEST(Differential, GeneValuesNormalise) {
   auto raw = geneValues(s, 1, Normalisation::Raw);
   EXPECT_FLOAT_EQ(raw[3], 10.f);
   auto cp = geneValues(s, 1, Normalisation::Cp10k);
-  EXPECT_NEAR(cp[12], 10.0 * 1e4 / 111.0, 1e-2);  // spot 12: 1 + 10 + 100
+  EXPECT_NEAR(cp[12], 10.0 * 1e4 / 210.0, 1e-2);
   auto lg = geneValues(s, 1, Normalisation::Log1p);
-  EXPECT_NEAR(lg[12], std::log1p(10.0 * 1e4 / 111.0), 1e-4);
+  EXPECT_NEAR(lg[12], std::log1p(10.0 * 1e4 / 210.0), 1e-4);
 }

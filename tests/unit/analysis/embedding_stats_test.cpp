@@ -28,7 +28,8 @@ TEST(Analysis, AdjustedRandIndexKnownValues) {
   EXPECT_DOUBLE_EQ(*adjustedRandIndex({0, 0, 1, 1}, {5, 5, 7, 7}), 1.0);  // same partition, other names
   // Classic example: sklearn.metrics.adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714
   EXPECT_NEAR(*adjustedRandIndex({0, 0, 1, 1}, {0, 0, 1, 2}), 0.5714285714, 1e-9);
-  EXPECT_NEAR(*adjustedRandIndex({0, 0, 0, 1, 1, 1}, {0, 1, 0, 1, 0, 1}), -0.25, 1e-9);
+  // Contingency [[2,1],[1,2]]: (2 - 36/15) / (6 - 36/15) = -1/9.
+  EXPECT_NEAR(*adjustedRandIndex({0, 0, 0, 1, 1, 1}, {0, 1, 0, 1, 0, 1}), -1.0 / 9.0, 1e-9);
   EXPECT_FALSE(adjustedRandIndex({0, 1}, {0}).ok());
 }
 

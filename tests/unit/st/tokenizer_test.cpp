@@ -160,7 +160,7 @@ class TokenizerParity : public ::testing::Test {
     ASSERT_TRUE(ref.ok()) << ref.error().describe();
     const RawTensor& rt = ref->tensors.at("tokens");
     auto vocab = Vocabulary::load(vocabDir.string());
-    ASSERT_TRUE(vocab.ok());
+    ASSERT_TRUE(vocab.ok()) << vocab.error().describe();
     auto sample = openSpatial(h5.string());
     ASSERT_TRUE(sample.ok()) << sample.error().describe();
     auto t = tokenize(*sample, *vocab);
