@@ -13,5 +13,6 @@ Command localizeCommand();
 Command evaluateCommand();
 Command runTensorsCommand();
 Command convertWeightsCommand();
+Command buildCorpusCommand();
 
 }  // namespace stamp::app::cli
