@@ -54,7 +54,7 @@ void main() {
   vec4 c = vec4(vColor.rgb, vColor.a * opacity);
   if (vSelected > 0.5 && inside < max(2.5, 0.22 * radiusPx)) {
     c = vec4(1.0, 0.86, 0.1, 1.0);
-  } else if (outline != 0 && radiusPx > 3.0 && inside < 1.2) {
+  } else if (outline != 0 && radiusPx > 4.5 && inside < 1.2) {
     c = vec4(c.rgb * 0.35, max(c.a, 0.75 * opacity));
   }
   c.a *= clamp(inside + 0.5, 0.0, 1.0);

@@ -41,7 +41,7 @@ void Layer::autoLimits(bool robust) {
   vmin = robust ? at(0.01) : finite.front();
   vmax = robust ? at(0.99) : finite.back();
   // A layer whose robust range collapses (mostly zeros) still needs a visible spread.
-  if (!(vmax > vmin)) vmax = std::max<double>(finite.back(), vmin + 1e-6);
+  if (!(vmax > vmin)) vmax = finite.back() > vmin ? double(finite.back()) : vmin + 1.0;
 }
 
 std::string Layer::valueText(std::size_t i) const {

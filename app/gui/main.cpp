@@ -6,6 +6,7 @@
 #include <QTimer>
 
 #include "main_window.h"
+#include "screenshot.h"
 #include "style.h"
 
 int main(int argc, char** argv) {
@@ -33,10 +34,16 @@ int main(int argc, char** argv) {
                         QStringLiteral("Spatial data: Space Ranger outs/, HEST sample or .h5ad."),
                         QStringLiteral("SPATIAL"));
   parser.addOption(st);
+  QCommandLineOption shot(QStringList{QStringLiteral("screenshot")},
+                          QStringLiteral("Once the sample is on screen, save the window as a PNG "
+                                         "and quit (for documentation and checks)."),
+                          QStringLiteral("FILE"));
+  parser.addOption(shot);
   parser.process(app);
 
   stamp::app::MainWindow window;
   window.show();
+  if (parser.isSet(shot)) stamp::app::screenshotWhenReady(window, parser.value(shot));
   const QStringList positional = parser.positionalArguments();
   const QString slide = positional.value(0);
   const QString spatial = parser.value(st);

@@ -57,6 +57,7 @@ void MainWindow::buildDocks() {
     return d;
   };
   navigator_ = new widgets::NavigatorWidget(this);
+  navigator_->setMaximumHeight(280);
   layersPanel_ = new widgets::LayersPanel(this);
   layersPanel_->setLayerModel(layers_);
   colorBar_ = new widgets::ColorBarWidget(this);

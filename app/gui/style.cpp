@@ -23,6 +23,7 @@ void applyStyle(QApplication& app) {
   p.setColor(QPalette::HighlightedText, Qt::white);
   p.setColor(QPalette::Link, accent.lighter(130));
   p.setColor(QPalette::Mid, QColor(70, 71, 75));
+  p.setColor(QPalette::PlaceholderText, QColor(140, 141, 146));
   p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 124));
   p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 124));
   p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(120, 120, 124));

@@ -2,6 +2,7 @@
 // controller (off the GUI thread), gene search, navigator, hover info, legend, export, errors.
 #include <QDir>
 #include <QLineEdit>
+#include <QScreen>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -9,6 +10,7 @@
 #include "demo/demo.h"
 #include "gui_test_support.h"
 #include "main_window.h"
+#include "style.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
 #include "widgets/layers_panel.h"
@@ -53,7 +55,7 @@ class AppTest : public QObject {
     const QString png = QDir(dir.path()).filePath(QStringLiteral("view.png"));
     QVERIFY(window_->exportView(png));
     QCOMPARE(QImage(png).size(), window_->view()->grabFramebuffer().size());
-    guitest::saveScreenshot(window_->grab().toImage(), QStringLiteral("app_mouse_brain"));
+    saveWindow(QStringLiteral("app_mouse_brain"));
   }
 
   void demoSampleWithCompartments() {
@@ -70,7 +72,7 @@ class AppTest : public QObject {
     QCOMPARE(layers->layer(0).kind, Layer::Kind::Categorical);
     QVERIFY(window_->colorBar()->legendEntries().size() >= 2);
     QVERIFY(guitest::waitForTiles(*window_->view()));
-    guitest::saveScreenshot(window_->grab().toImage(), QStringLiteral("app_demo"));
+    saveWindow(QStringLiteral("app_demo"));
     // Opaque, no outlines: every on-screen spot centre shows its category's colour.
     layers->setOpacity(0, 1.f);
     window_->view()->setOutlines(false);
@@ -103,6 +105,13 @@ class AppTest : public QObject {
   }
 
  private:
+  // What the X server shows (the composited window): QWidget::grab() re-renders the GL view
+  // without its QPainter overlay (scale bar), so it would not show what users see.
+  void saveWindow(const QString& name) {
+    QTest::qWait(200);
+    guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), name);
+  }
+
   bool open(const QString& path, const QString& image = {}) {
     QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
     window_->openSpatialPath(path, image);
@@ -112,6 +121,7 @@ class AppTest : public QObject {
   void checkNavigatorTracksView() {
     SlideView* view = window_->view();
     NavigatorWidget* nav = window_->navigator();
+    QVERIFY(guitest::waitUntil([&] { return nav->hasThumbnail(); }, 10000));
     view->fitToView();
     const QRectF before = nav->viewRectInWidget();
     view->zoomBy(2.0, view->rect().center());
@@ -151,6 +161,7 @@ int main(int argc, char** argv) {
   stamp::guitest::setGlFormat();
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
+  stamp::app::applyStyle(app);  // screenshots show what users see
   AppTest test;
   return QTest::qExec(&test, argc, argv);
 }

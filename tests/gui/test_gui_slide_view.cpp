@@ -43,15 +43,18 @@ Stats statsIn(const QImage& image, QRect r) {
   return s;
 }
 
-// The longest horizontal run of near-white pixels in the bottom-left corner: the scale bar.
+// The longest horizontal run of near-white pixels that starts inside the scale bar's box at
+// the bottom-left (runs starting further right belong to the slide, not to the bar).
 int drawnScaleBarLength(const QImage& image) {
   int best = 0;
   for (int y = image.height() - 90; y < image.height(); ++y) {
-    int run = 0;
-    for (int x = 0; x < std::min(image.width(), 420); ++x) {
+    int run = 0, start = 0;
+    for (int x = 0; x < image.width(); ++x) {
       const QColor c = image.pixelColor(x, y);
-      run = (c.red() > 232 && c.green() > 232 && c.blue() > 232) ? run + 1 : 0;
-      best = std::max(best, run);
+      const bool white = c.red() > 232 && c.green() > 232 && c.blue() > 232;
+      if (white && run == 0) start = x;
+      run = white ? run + 1 : 0;
+      if (start < 40) best = std::max(best, run);
     }
   }
   return best;
