@@ -65,10 +65,17 @@ GeneEncoderImpl::GeneEncoderImpl(const StampConfig& c) : nTokens(c.nTokens()), c
   positional_embedding = register_module("positional_embedding", torch::nn::Embedding(c.context, c.geneDim));
 }
 
+torch::Tensor fitColumns(const torch::Tensor& t, std::int64_t n, std::int64_t fill) {
+  if (t.size(1) >= n) return t.slice(1, 0, n);
+  return torch::constant_pad_nd(t, {0, n - t.size(1)}, fill);
+}
+
 GeneHidden GeneEncoderImpl::hidden(torch::Tensor tokens) {
-  TORCH_CHECK(tokens.dim() == 2, "tokens must be (spots, length)");
-  if (tokens.size(1) > context) tokens = tokens.slice(1, 0, context);
-  tokens = tokens.to(torch::kLong);
+  TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) > 0, "tokens must be (spots, length)");
+  // Always exactly `context` columns: the published pipeline pads every spot to 4,096 tokens and
+  // reads 1,500, and the spot feature averages padded positions too, so a shorter input must be
+  // padded to give the same feature.
+  tokens = fitColumns(tokens.to(torch::kLong), context, 0);
   tokens = torch::where(tokens == 0, torch::full_like(tokens, kPad), tokens);
   torch::Tensor keyPad = tokens == kPad;
   torch::Tensor invalid = keyPad.all(1);
@@ -82,7 +89,6 @@ GeneHidden GeneEncoderImpl::hidden(torch::Tensor tokens) {
 }
 
 GeneFeatures GeneEncoderImpl::feature(const torch::Tensor& tokens) {
-  TORCH_CHECK(tokens.dim() == 2 && tokens.size(1) > 3, "tokens need more than 3 positions per spot");
   GeneHidden h = hidden(tokens);
   return {h.states.slice(1, 3).mean(1), h.invalid};
 }

@@ -52,7 +52,7 @@ struct GeneFeatures {
 struct GeneEncoderImpl : torch::nn::Module {
   explicit GeneEncoderImpl(const StampConfig& c);
   /// tokens (B, L) int64, 0 = padding (mapped to PAD = 1 as the published code does); columns
-  /// past `context` are ignored. A spot whose tokens are all padding would make every attention
+  /// past `context` are ignored and shorter rows are padded to `context`. A spot whose tokens are all padding would make every attention
   /// key masked (NaN in PyTorch): it is computed unmasked, then zeroed and flagged in `invalid`.
   GeneHidden hidden(torch::Tensor tokens);
   GeneFeatures feature(const torch::Tensor& tokens);
@@ -65,5 +65,8 @@ struct GeneEncoderImpl : torch::nn::Module {
   torch::nn::Linear classifier_head{nullptr}, spatial_classifier_head{nullptr};
 };
 TORCH_MODULE(GeneEncoder);
+
+/// The first `n` columns of `t` (B, L), right-padded with `fill` when L < n.
+torch::Tensor fitColumns(const torch::Tensor& t, std::int64_t n, std::int64_t fill);
 
 }  // namespace stamp::core::model

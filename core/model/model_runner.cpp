@@ -17,7 +17,7 @@ const torch::Tensor* find(const NamedTensors& in, const std::string& name) {
 Status checkTokens(const NamedTensors& in, const std::string& name, std::int64_t nTokens, bool allowIgnore) {
   const torch::Tensor* t = find(in, name);
   if (!t) return {};
-  if (t->dim() != 2 || t->size(1) < 4) return badInput(name, "must be (spots, length >= 4)");
+  if (t->dim() != 2 || t->size(1) < 1) return badInput(name, "must be (spots, length)");
   if (t->is_floating_point()) return badInput(name, "must hold integer token ids");
   if (t->numel() == 0) return {};
   torch::Tensor v = allowIgnore ? t->masked_select(*t != -100) : *t;

@@ -93,13 +93,13 @@ PretrainLosses StampImpl::pretrainLosses(const torch::Tensor& groups, const torc
   const auto L = h.size(1), D = h.size(2);
   // Cross-entropy over the ignore-filtered positions only: the same mean as the reference's
   // ignore_index=-100, without (G*9, L, n_tokens) logits (2 GB for the published size).
-  torch::Tensor targets = mlmTargets.slice(1, 0, L).reshape({-1}).to(torch::kLong);
+  torch::Tensor targets = fitColumns(mlmTargets.to(torch::kLong), L, -100).reshape({-1});
   torch::Tensor keep = (targets != -100).nonzero().squeeze(1);
   TORCH_CHECK(keep.numel() > 0, "no masked token to compute the MLM loss on");
   torch::Tensor mlm = crossEntropy(gb.classifier_head(h.reshape({-1, D}).index_select(0, keep)),
                                    targets.index_select(0, keep));
   torch::Tensor neighbours = h.reshape({-1, 9, L, D}).slice(1, 1).mean(1);  // (G, L, D)
-  torch::Tensor centre = groups.slice(1, 0, L).reshape({-1, 9, L}).select(1, 0).to(torch::kLong);
+  torch::Tensor centre = fitColumns(groups.to(torch::kLong), L, 0).reshape({-1, 9, L}).select(1, 0);
   torch::Tensor target = centre.reshape({-1});
   torch::Tensor valid = ((target != 0) & (target != 1)).nonzero().squeeze(1);
   TORCH_CHECK(valid.numel() > 0, "no expressed token in any centre spot for the spatial loss");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "common/threads.h"
 #include "model/model_runner.h"
 #include "parity_support.h"
 #include "test_support.h"
@@ -22,6 +23,7 @@ struct Case {
 class TinyParity : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
+    stamp::core::setupComputeThreads();  // as the CLI and the reference (all cores)
     if (!stamp::test::referenceAvailable())
       GTEST_SKIP() << "reference not runnable: needs " << stamp::test::referenceScript()
                    << " and /usr/bin/python3 with torch + numpy";
@@ -112,11 +114,51 @@ INSTANTIATE_TEST_SUITE_P(Seeds, TinyParity, ::testing::Values(Case{0, 2}, Case{1
                            return "seed" + std::to_string(info.param.seed) + "_batch" + std::to_string(info.param.batch);
                          });
 
+// `stamp convert-weights` both ways, and the exit codes of both commands on bad input.
+TEST(Cli, ConvertWeightsRoundTripAndExitCodes) {
+  fs::path cli = STAMP_CLI_PATH;
+  if (!fs::exists(cli)) GTEST_SKIP() << "stamp CLI not built: " << cli;
+  fs::path dir = stamp::test::scratchDir("cli-convert");
+  Stamp model(presetTiny());
+  StateDict sd = modelStateDict(model);
+  ASSERT_TRUE(writeTorchSave(dir / "m.pt", sd).ok());
+  std::ofstream(dir / "config.json") << configToJson(presetTiny());
+  auto q = [](const fs::path& p) { return stamp::test::shellQuote(p.string()); };
+  std::string log, stamp = q(cli);
+  ASSERT_EQ(stamp::test::runCommand(stamp + " convert-weights " + q(dir / "m.pt") + " " + q(dir / "m.safetensors"), &log), 0) << log;
+  fs::create_directories(dir / "other");
+  ASSERT_EQ(stamp::test::runCommand(stamp + " convert-weights " + q(dir / "m.safetensors") + " " + q(dir / "other" / "m2.pt"), &log), 0) << log;
+  auto st = readSafetensors(dir / "m.safetensors");
+  ASSERT_TRUE(st.ok()) << st.error().describe();
+  auto cfg = parseConfigJson(st->metadata["stamp_config"]);  // config.json beside m.pt was recorded
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ(*cfg, presetTiny());
+  auto back = readTorchSave(dir / "other" / "m2.pt");
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  ASSERT_EQ(back->tensors.size(), sd.size());
+  std::map<std::string, torch::Tensor> m(back->tensors.begin(), back->tensors.end());
+  for (const auto& [k, t] : sd) EXPECT_TRUE(torch::equal(m.at(k), t)) << k;
+
+  EXPECT_EQ(stamp::test::runCommand(stamp + " convert-weights --help", &log), 0);
+  EXPECT_NE(log.find("usage"), std::string::npos) << log;
+  EXPECT_EQ(stamp::test::runCommand(stamp + " convert-weights " + q(dir / "m.pt"), &log), 2) << log;
+  EXPECT_EQ(stamp::test::runCommand(stamp + " convert-weights " + q(dir / "absent.pt") + " " + q(dir / "x.safetensors"), &log), 1);
+  EXPECT_NE(log.find("absent.pt"), std::string::npos) << log;
+  EXPECT_EQ(stamp::test::runCommand(stamp + " convert-weights " + q(dir / "m.pt") + " " + q(dir / "x.onnx"), &log), 1);
+  EXPECT_EQ(stamp::test::runCommand(stamp + " run-tensors --weights " + q(dir / "m.pt"), &log), 2) << log;
+  // The archive lies beside a config.json, but the inputs file does not exist.
+  EXPECT_EQ(stamp::test::runCommand(stamp + " run-tensors --weights " + q(dir / "m.pt") + " --inputs " +
+                                    q(dir / "none.safetensors") + " --out " + q(dir / "o.safetensors"), &log), 1);
+  EXPECT_NE(log.find("none.safetensors"), std::string::npos) << log;
+  fs::remove_all(dir);
+}
+
 // The published size (365M parameters). Minutes and several GB: only with STAMP_SLOW_TESTS=1.
 TEST(UniParity, SlowPublishedSizeMatches) {
   const char* slow = std::getenv("STAMP_SLOW_TESTS");
   if (!slow || std::string(slow) != "1") GTEST_SKIP() << "set STAMP_SLOW_TESTS=1 to run the uni-size parity test";
   if (!stamp::test::referenceAvailable()) GTEST_SKIP() << "reference not runnable";
+  stamp::core::setupComputeThreads();
   fs::path dir = stamp::test::scratchDir("parity-uni");
   std::string log;
   ASSERT_TRUE(stamp::test::makeReferenceFixture(dir, "uni", 0, 2, &log)) << log;

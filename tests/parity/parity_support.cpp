@@ -48,8 +48,11 @@ void expectOutputsMatch(const core::model::NamedTensors& fixture, const core::mo
     if (loss) {
       EXPECT_LE(diff, 1e-5) << what << ": " << name << " differs by " << diff;
     } else {
-      // Element-wise 1e-4 relative, with a 1e-6 floor for entries that are (nearly) zero.
-      torch::Tensor excess = err - (1e-4 * ref.abs() + 1e-6);
+      // Element-wise 1e-4 relative to |ref| + mean|ref|: entries near zero are held to the
+      // tensor's typical magnitude (fp32 sums over 24 layers differ by ~1e-5 with another GEMM
+      // blocking or thread count; a wrong operation shows as errors of order 1).
+      double typical = ref.abs().mean().item<double>();
+      torch::Tensor excess = err - 1e-4 * (ref.abs() + typical);
       EXPECT_LE(excess.max().item<double>(), 0.0)
           << what << ": " << name << " differs by up to " << diff << " (beyond 1e-4 relative)";
     }

@@ -16,7 +16,7 @@ std::filesystem::path referenceScript();
 
 /// EXPECTs every reference output of `fixture` to be in `ours`: losses (names starting with
 /// "loss" or "pretrain") within 1e-5 absolute, everything else element-wise within 1e-4
-/// relative (with a 1e-6 absolute floor for entries near zero).
+/// relative to |ref| + mean|ref| (so that entries near zero are judged at the tensor's scale).
 void expectOutputsMatch(const core::model::NamedTensors& fixture, const core::model::NamedTensors& ours,
                         const std::string& what);
 

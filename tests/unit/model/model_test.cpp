@@ -42,6 +42,18 @@ TEST(StampModel, SpotWithoutTokensIsFlaggedNotNaN) {
   EXPECT_TRUE(torch::allclose(alone.embedding, g.embedding.index({torch::tensor({0, 2})}), 1e-5, 1e-6));
 }
 
+TEST(StampModel, ShortTokenRowsArePaddedToTheContext) {
+  Stamp m(presetTiny());
+  m->eval();
+  torch::NoGradGuard ng;
+  torch::Tensor tokens = torch::randint(30, 230, {2, 20}, torch::kLong);
+  torch::Tensor padded = torch::cat({tokens, torch::zeros({2, 28}, torch::kLong)}, 1);
+  torch::Tensor longer = torch::cat({padded, torch::randint(30, 230, {2, 7}, torch::kLong)}, 1);
+  torch::Tensor a = m->encodeGenes(tokens).feature;
+  EXPECT_TRUE(torch::allclose(a, m->encodeGenes(padded).feature, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a, m->encodeGenes(longer).feature, 1e-5, 1e-6));  // columns past 48 ignored
+}
+
 TEST(StampModel, RunTensorsReportsInvalidSpots) {
   Stamp m(presetTiny());
   NamedTensors in = tinyInputs(2);

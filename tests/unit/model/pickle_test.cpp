@@ -58,6 +58,8 @@ TEST(Unpickler, RefusesPosixSystemThroughStackGlobal) {
 TEST(Unpickler, RefusesLookalikeTorchGlobals) {
   std::string evil = "\x80\x02" "ctorch.serialization\nload\n)R."s;
   EXPECT_NE(refusalOf(evil).find("torch.serialization.load"), std::string::npos);
+  std::string fromBytes = "\x80\x02" "ctorch.storage\n_load_from_bytes\nC\x01x\x85R."s;
+  EXPECT_NE(refusalOf(fromBytes).find("torch.storage._load_from_bytes"), std::string::npos);
   // An allowed name that is not callable is refused at REDUCE.
   std::string notCallable = "\x80\x02" "ctorch\nFloatStorage\n)R."s;
   EXPECT_NE(refusalOf(notCallable).find("cannot be called"), std::string::npos);
