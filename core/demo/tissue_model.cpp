@@ -101,7 +101,7 @@ void TissueModel::nodeFields(std::int64_t i, std::int64_t j, float* out) const {
   out[FieldSample::kHole] = fbm(seed_ + kHoleCh, x * um / 260.0, y * um / 260.0, 3);
   out[FieldSample::kTear] = fbm(seed_ + kTearCh, x * um / 1100.0, y * um / 1100.0, 3);
   out[FieldSample::kTearGate] = fbm(seed_ + kTearGateCh, x * um / 1500.0, y * um / 1500.0, 2);
-  out[FieldSample::kNest] = fbm(seed_ + kNestCh, x * um / 110.0, y * um / 110.0, 3) + 0.22f;
+  out[FieldSample::kNest] = fbm(seed_ + kNestCh, x * um / 110.0, y * um / 110.0, 3) + 0.3f;
   out[FieldSample::kStainH] = 1.0f + 0.14f * fbm(seed_ + kStainHCh, x * um / 1800.0, y * um / 1800.0, 2);
   out[FieldSample::kStainE] = 1.0f + 0.14f * fbm(seed_ + kStainECh, x * um / 1600.0, y * um / 1600.0, 2);
   out[FieldSample::kCleft] = fbm(seed_ + kCleftCh, x * um / 35.0, y * um / 35.0, 2);

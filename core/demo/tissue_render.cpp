@@ -54,7 +54,7 @@ Stain stroma(const TissueModel& m, const TileStructures& t, const FieldSample& s
   float gx = x / cell - 0.5f, gy = y / cell - 0.5f;
   float fx = std::floor(gx), fy = std::floor(gy);
   // Sharpened weights: most pixels belong to one or two bundles (less plaid, less work).
-  float tx = smoothstep(0.25f, 0.75f, gx - fx), ty = smoothstep(0.25f, 0.75f, gy - fy);
+  float tx = smoothstep(0.1f, 0.9f, gx - fx), ty = smoothstep(0.1f, 0.9f, gy - fy);
   float sum = 0;
   for (int k = 0; k < 4; ++k) {
     auto ci = std::int64_t(fx) + (k & 1), cj = std::int64_t(fy) + (k >> 1);
@@ -78,19 +78,23 @@ Stain gland(const TissueModel& m, const TileStructures& t, const FieldSample& s,
     g.radial(x, y, &theta);
     float pos = (theta / kTwoPi + 0.5f) * float(g.cells);
     float frac = pos - std::floor(pos);
-    auto cell = std::uint64_t(std::int64_t(std::floor(pos)) % g.cells);
-    bool goblet = unitFloat(mix64(g.seed ^ (cell * 0x9E37ull))) < 0.3f;
     float depth = (r - lumen) / (1.0f - lumen);  // 0 apical (lumen) .. 1 basal
     Stain st{0.09f, 0.34f};
-    // Goblet cells: a rounded cup of pale, slightly bluish mucin above the nucleus.
-    float gu = (frac - 0.5f) / 0.45f, gv = (depth - 0.33f) / 0.27f;
-    if (goblet && gu * gu + gv * gv < 1.0f) st = {0.13f, 0.05f};
+    // Goblet cells: round cups of pale, slightly bluish mucin (about 9 um) above the nuclei,
+    // placed per pair of columnar cells so that they are as wide as they look in sections.
+    float pair = pos * 0.5f, pairFrac = pair - std::floor(pair);
+    auto pairId = std::uint64_t(std::int64_t(std::floor(pair)));
+    if (unitFloat(mix64(g.seed ^ (pairId * 0x9E37ull))) < 0.45f) {
+      float pairPx = 2 * kTwoPi * g.radius * (0.5f + 0.5f * g.aspect) / float(g.cells);
+      float gu = (pairFrac - 0.5f) * pairPx / float(m.px(4.2));
+      float gv = (depth - 0.38f) * g.thickness / float(m.px(5.5));
+      if (gu * gu + gv * gv < 1.0f) st = {0.14f, 0.05f};
+    }
     float membrane = 1.0f - smoothstep(0.0f, 0.12f, std::min(frac, 1.0f - frac));
     st.e += 0.12f * membrane;
     if (depth > 0.93f) st.e += 0.15f;  // basement membrane
     return st;
   }
-  (void)m;
   // Lamina propria: loose, lightly stained connective tissue between glands.
   return {0.07f, 0.15f * (1.0f - 0.4f * smoothstep(0.1f, 0.6f, s[FieldSample::kCleft]))};
 }

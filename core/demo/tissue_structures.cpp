@@ -255,7 +255,7 @@ TileStructures collectStructures(const TissueModel& m, const NodeCache& cache, s
     bool large = h.next() < (centre ? 0.6f : 0.05f);
     addRoundNucleus(float(m.px(large ? 4.3 : h.range(2.5f, 3.1f))), large ? 0.85f : 1.5f, x, y, h, out);
   }, out);
-  scatter(m, cache, r, kLaminaK, 11.0, 0.7f, Compartment::Gland, [&](float x, float y, HashStream& h) {
+  scatter(m, cache, r, kLaminaK, 11.0, 0.55f, Compartment::Gland, [&](float x, float y, HashStream& h) {
     for (const Gland& g : t.glands)
       if (g.radial(x, y, nullptr) < 1.12f) return;  // the lamina propria lies between glands
     addRoundNucleus(float(m.px(h.range(2.7f, 3.4f))), 1.45f, x, y, h, out);

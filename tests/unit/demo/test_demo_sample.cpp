@@ -177,7 +177,7 @@ TEST(DemoCounts, MarkersAreHigherInTheirCompartment) {
   std::map<std::string, int> n;
   for (const auto& c : l.compartment) n[c]++;
   const std::vector<std::pair<std::string, std::vector<std::string>>> markers = {
-      {"tumour", {"EPCAM", "KRT8", "CEACAM5", "MKI67"}},
+      {"tumour", {"CEACAM5", "CEACAM6", "KRT7", "S100P"}},
       {"stroma", {"COL1A1", "COL3A1", "DCN", "LUM"}},
       {"lymphoid", {"PTPRC", "CD3E", "MS4A1", "CD79A"}},
       {"gland", {"MUC2", "TFF1", "CLCA1"}},
@@ -190,6 +190,11 @@ TEST(DemoCounts, MarkersAreHigherInTheirCompartment) {
       EXPECT_GT(meanIn(l, g, comp, true), 3.0 * meanIn(l, g, comp, false)) << g << " in " << comp;
   }
   EXPECT_GE(tested, 3);
+  // Epithelial genes (EPCAM, KRT8) are shared by tumour and glands but absent from stroma.
+  for (const char* g : {"EPCAM", "KRT8", "KRT18"})
+    EXPECT_GT(meanIn(l, g, "tumour", true), 5.0 * meanIn(l, g, "stroma", true)) << g;
+  // Proliferation is highest in the tumour.
+  EXPECT_GT(meanIn(l, "MKI67", "tumour", true), 2.0 * meanIn(l, "MKI67", "tumour", false));
 }
 
 TEST(DemoCounts, OverdispersedWithRealisticLibrarySizes) {
