@@ -54,7 +54,10 @@ int runTrainingCommand(Args& a, const std::string& mode) {
   const bool resume = a.has("resume");
   std::string configPath = a.getOr("config", "");
   if (configPath.empty() && resume) configPath = (std::filesystem::path(*a.get("resume")) / "run.json").string();
-  if (configPath.empty()) return fail("give --config RUN.json (see --print-config), or --resume DIR");
+  if (configPath.empty()) {
+    std::cerr << "stamp: give --config RUN.json (see --print-config), or --resume DIR\n";
+    return kUsage;
+  }
   auto cfg = engine::readTrainConfig(configPath);
   if (!cfg) return fail(cfg.error().describe());
   if (cfg->mode != mode)

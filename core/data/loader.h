@@ -2,6 +2,7 @@
 /// Batches for training, built ahead on worker threads, reproducible from a seed: micro-batch k
 /// is a pure function of (seed, k), whatever the thread timing, so a resumed run sees the same
 /// batches as one that never stopped. Torch-free.
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>

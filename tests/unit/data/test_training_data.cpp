@@ -109,10 +109,17 @@ TEST(TrainingData, SpotLiesInItsLabelledCellUnderAugmentation) {
 TEST(TrainingData, SpotsWithoutAFittingRegionAreMaskedNotMislabelled) {
   auto f = makeFixture("train-data-edge");
   PairOptions o;
+  SampleSource edge = *f.sources[0];
+  edge.x[0] = 20;  // closer to the left edge than ps = 28: no 6ps region around it fits
   std::mt19937_64 rng(1);
-  auto it = makeItem(*f.sources[0], 0, o, rng);  // at (40, 40): a 168 px region cannot fit
+  auto it = makeItem(edge, 0, o, rng);
   ASSERT_TRUE(it.ok());
   EXPECT_FALSE(it->hasCell);
+  std::mt19937_64 rng2(1);
+  auto inner = makeItem(*f.sources[0], 0, o, rng2);  // at (40, 40): only cell 0 fits
+  ASSERT_TRUE(inner.ok());
+  EXPECT_TRUE(inner->hasCell);
+  EXPECT_EQ(inner->cell, 0);
 }
 
 TEST(TrainingData, TransformCellMatchesImageTransform) {

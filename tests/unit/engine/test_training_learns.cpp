@@ -8,6 +8,7 @@
 
 #include "analysis/embedding_stats.h"
 #include "engine/embedder.h"
+#include "engine/embedding_io.h"
 #include "engine/trainer.h"
 #include "slide/slide_reader.h"
 #include "st/open_spatial.h"
