@@ -13,6 +13,8 @@ Command localizeCommand();
 Command evaluateCommand();
 Command runTensorsCommand();
 Command convertWeightsCommand();
+Command trainCommand();
+Command pretrainGenesCommand();
 Command buildCorpusCommand();
 
 }  // namespace stamp::app::cli

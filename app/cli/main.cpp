@@ -9,7 +9,7 @@ using namespace stamp::app::cli;
 
 static std::vector<Command> allCommands() {
   return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand(), localizeCommand(), evaluateCommand(), runTensorsCommand(),
-          convertWeightsCommand(), buildCorpusCommand()};
+          convertWeightsCommand(), trainCommand(), pretrainGenesCommand(), buildCorpusCommand()};
 }
 
 static void printOverview(std::ostream& os) {
