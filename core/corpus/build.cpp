@@ -88,7 +88,10 @@ std::vector<std::optional<SampleOutcome>> loadRecords(const fs::path& work, std:
     if (!text) continue;
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_discarded()) continue;
-    if (auto o = outcomeFromJson(j)) out[i] = std::move(*o);
+    auto o = outcomeFromJson(j);
+    std::error_code ec;
+    // A record whose rows are gone (part deleted by hand) is redone rather than trusted.
+    if (o && (o->record.spotsKept == 0 || fs::exists(partPath(work, int(i)), ec))) out[i] = std::move(*o);
   }
   return out;
 }
@@ -113,6 +116,12 @@ Status runSamples(SampleRun run, int workers) {
   std::optional<Error> firstError;
   auto worker = [&] {
     for (std::size_t k; !stop && (k = next++) < todo.size();) {
+      if (run.ctx.cancel.cancelled()) {
+        std::lock_guard lock(mutex);
+        if (!firstError) firstError = makeError(ErrorCode::Cancelled, "cancelled");
+        stop = true;
+        break;
+      }
       const int i = todo[k];
       auto o = processSample(run.inputs[std::size_t(i)], i, run.datasetIds[std::size_t(i)], run.ctx,
                              partPath(run.work, i).string());

@@ -148,6 +148,23 @@ void tally(const st::TokenTable& t, const std::vector<std::int64_t>& keep, Sampl
     if (seen[g]) o.expressedGenes.push_back(int(g));
 }
 
+/// Streams the kept rows to the part file, block by block (through a temp name).
+Status writePart(const std::string& partPath, const st::SpatialSample& sample, const st::TokenTable& table,
+                 const ImageSource* img, const std::vector<std::int64_t>& keep, const JobContext& ctx, SampleRecord& r) {
+  return writeViaTemp(partPath, [&](const std::filesystem::path& tmp) -> Status {
+    STAMP_ASSIGN(auto w, RowWriter::create(tmp.string(), (long long)keep.size(), kTokenLen, img ? kImagePx : 0));
+    RowBlock b;
+    for (std::size_t from = 0; from < keep.size(); from += kBlockRows) {
+      STAMP_CHECK(ctx.cancel.check());
+      const std::size_t to = std::min(keep.size(), from + std::size_t(kBlockRows));
+      auto filled = fillBlock(sample, table, img, keep, from, to, ctx, r, b, r.noRegionCell);
+      if (!filled) return filled.error().within(r.path);
+      STAMP_CHECK(w.write(b));
+    }
+    return w.close();
+  });
+}
+
 }  // namespace
 
 Result<SampleOutcome> processSample(const InputSample& in, int id, int datasetId, const JobContext& ctx,
@@ -192,18 +209,7 @@ Result<SampleOutcome> processSample(const InputSample& in, int id, int datasetId
     r.skipped = "no spot passed the filters";
     return o;
   }
-  Status written = writeViaTemp(partPath, [&](const std::filesystem::path& tmp) -> Status {
-    STAMP_ASSIGN(auto w, RowWriter::create(tmp.string(), (long long)keep.size(), kTokenLen, img ? kImagePx : 0));
-    RowBlock b;
-    for (std::size_t from = 0; from < keep.size(); from += kBlockRows) {
-      STAMP_CHECK(ctx.cancel.check());
-      const std::size_t to = std::min(keep.size(), from + std::size_t(kBlockRows));
-      auto filled = fillBlock(*sample, *table, img ? &*img : nullptr, keep, from, to, ctx, r, b, r.noRegionCell);
-      if (!filled) return filled.error().within(in.path);
-      STAMP_CHECK(w.write(b));
-    }
-    return w.close();
-  });
+  Status written = writePart(partPath, *sample, *table, img ? &*img : nullptr, keep, ctx, r);
   if (!written) {
     // Cancellation stops the build; anything else (a corrupt slide tile...) skips the sample.
     if (written.error().code == ErrorCode::Cancelled) return written.error();

@@ -110,14 +110,17 @@ TEST(CorpusBuild, DemoWithImagesEqualsDirectTokensAndCrops) {
   EXPECT_EQ(again.error().code, ErrorCode::InvalidArgument);
 }
 
-TEST(CorpusBuild, VisiumTokenOnlyFromListWithFilters) {
+TEST(CorpusBuild, TokenOnlyFromListWithFiltersAndRealVisium) {
   STAMP_REQUIRE_VOCAB();
   STAMP_REQUIRE_DATA("visium/mouse-brain-mtx-subset");
   const fs::path heart = dataPath.parent_path() / "human-heart-v1-subset";
+  // The raw demo matrix holds off-tissue spots too (with ambient counts).
+  const std::string raw = demoSample().rawH5;
   const fs::path dir = scratchDir("corpus-visium");
   {
     std::ofstream list(dir / "inputs.txt");
-    list << "# two real Visium subsets\n" << heart.string() << "\n\n" << dataPath.string() << "\n";
+    list << "# real Visium subsets and the raw demo matrix\n" << heart.string() << "\n\n" << dataPath.string() << "\n"
+         << raw << "\n";
   }
   corpus::CorpusOptions o;
   o.inputs = {(dir / "inputs.txt").string()};
@@ -128,17 +131,20 @@ TEST(CorpusBuild, VisiumTokenOnlyFromListWithFilters) {
   o.workers = 2;
   auto sum = corpus::buildCorpus(o);
   ASSERT_TRUE(sum.ok()) << sum.error().describe();
-  ASSERT_EQ(sum->samples.size(), 2u);
+  ASSERT_EQ(sum->samples.size(), 3u);
+  // The mouse subset's 50 Ensembl mouse ids are not among the vocabulary's 151 mouse genes.
   const auto& brain = sum->samples[1];
-  ASSERT_TRUE(brain.skipped.empty()) << brain.skipped;
-  EXPECT_EQ(brain.spotsRead, 50);
-  EXPECT_EQ(brain.droppedOffTissue, 28);  // 22 of 50 spots are in tissue
-  EXPECT_LE(brain.spotsKept, 22);
+  EXPECT_NE(brain.skipped.find("vocabulary"), std::string::npos) << brain.skipped;
+  EXPECT_EQ(brain.spotsKept, 0);
+  const auto& demoRaw = sum->samples[2];
+  ASSERT_TRUE(demoRaw.skipped.empty()) << demoRaw.skipped;
+  EXPECT_GT(demoRaw.droppedOffTissue, 0);
+  ASSERT_TRUE(sum->samples[0].skipped.empty()) << sum->samples[0].skipped;
 
   RowBlock all = readAllShards(dir / "corpus", false);
   ASSERT_EQ(all.rows, sum->spots);
-  for (int s = 0; s < 2; ++s) {
-    auto sample = st::openSpatial(s == 0 ? heart.string() : dataPath.string());
+  for (int s : {0, 2}) {
+    auto sample = st::openSpatial(s == 0 ? heart.string() : raw);
     ASSERT_TRUE(sample.ok());
     auto table = st::tokenize(*sample, vocab());
     ASSERT_TRUE(table.ok());
@@ -152,7 +158,9 @@ TEST(CorpusBuild, VisiumTokenOnlyFromListWithFilters) {
       expectTokensEqual(all, r, *table, spot);
     }
     EXPECT_EQ(rows, sum->samples[std::size_t(s)].spotsKept);
+    EXPECT_GT(rows, 0);
   }
+  EXPECT_NE(slurp(dir / "corpus" / "summary.txt").find("mouse-brain-mtx-subset: not tokenized"), std::string::npos);
   auto r = corpus::RowReader::open((dir / "corpus" / "tokens-0.h5").string());
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->hasImages()) << "a token-only corpus has no image datasets";
