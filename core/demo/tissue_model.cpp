@@ -72,9 +72,7 @@ const TissueModel::Seed* TissueModel::seedAt(std::int64_t cx, std::int64_t cy) c
   return &seeds_[std::size_t(cy * nx + cx)];
 }
 
-void TissueModel::nodeFields(std::int64_t i, std::int64_t j, float* out) const {
-  const double x = double(i * kNodeStride), y = double(j * kNodeStride);
-  const double um = mpp_;  // micrometres per pixel
+void TissueModel::compartmentScores(double x, double y, float* out) const {
   // Warped Voronoi: compartment scores are minus the distance to the nearest seed of each.
   double warpScale = cellPx_ * 0.6, warpAmp = cellPx_ * 0.32;
   double wx = x + warpAmp * fbm(seed_ + kWarpX, x / warpScale, y / warpScale, 3);
@@ -91,8 +89,13 @@ void TissueModel::nodeFields(std::int64_t i, std::int64_t j, float* out) const {
       b = std::min(b, d);
     }
   for (int c = 0; c < kTissueCompartments; ++c) out[FieldSample::kScore0 + c] = -std::min(best[c], 4.0f);
+}
 
-  // Outline: an irregular blob filling most of the slide.
+void TissueModel::nodeFields(std::int64_t i, std::int64_t j, float* out) const {
+  const double x = double(i * kNodeStride), y = double(j * kNodeStride);
+  const double um = mpp_;  // micrometres per pixel
+  compartmentScores(x, y, out);
+  // Outline: an irregular blob filling most of the slide; holes and tears inside it.
   double rx = (x - 0.5 * double(width_)) / (0.47 * double(width_));
   double ry = (y - 0.5 * double(height_)) / (0.46 * double(height_));
   double outlineScale = 0.35 * double(std::min(width_, height_));
@@ -101,7 +104,9 @@ void TissueModel::nodeFields(std::int64_t i, std::int64_t j, float* out) const {
   out[FieldSample::kHole] = fbm(seed_ + kHoleCh, x * um / 260.0, y * um / 260.0, 3);
   out[FieldSample::kTear] = fbm(seed_ + kTearCh, x * um / 1100.0, y * um / 1100.0, 3);
   out[FieldSample::kTearGate] = fbm(seed_ + kTearGateCh, x * um / 1500.0, y * um / 1500.0, 2);
+  // Tumour nests (> 0) and the stromal septa between them; germinal centres in lymphoid areas.
   out[FieldSample::kNest] = fbm(seed_ + kNestCh, x * um / 110.0, y * um / 110.0, 3) + 0.3f;
+  // Slow stain-intensity drift, as between areas of a real section.
   out[FieldSample::kStainH] = 1.0f + 0.14f * fbm(seed_ + kStainHCh, x * um / 1800.0, y * um / 1800.0, 2);
   out[FieldSample::kStainE] = 1.0f + 0.14f * fbm(seed_ + kStainECh, x * um / 1600.0, y * um / 1600.0, 2);
   out[FieldSample::kCleft] = fbm(seed_ + kCleftCh, x * um / 35.0, y * um / 35.0, 2);

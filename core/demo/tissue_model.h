@@ -57,6 +57,7 @@ class TissueModel {
     std::uint8_t comp;
   };
   void placeSeeds();
+  void compartmentScores(double x, double y, float* out) const;
   const Seed* seedAt(std::int64_t cx, std::int64_t cy) const;
 
   std::uint64_t seed_;
