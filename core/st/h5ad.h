@@ -5,7 +5,9 @@
 /// dataframe groups (string, categorical, numeric, bool, nullable columns) or the compound
 /// datasets of anndata < 0.7. Spots come from the obs columns in_tissue, array_row, array_col,
 /// pxl_col_in_fullres (x), pxl_row_in_fullres (y), else from obsm/spatial (x, y); the remaining
-/// obs columns go to SpatialSample::obs (NA numbers are NaN there, NA codes -1). Genes: the var
+/// obs columns go to SpatialSample::obs (NA numbers are NaN there, NA codes -1); columns of a
+/// kind we do not read (2-D, unknown encodings) are skipped and listed in
+/// metadata["skipped_obs"], while corrupt ones fail the read. Genes: the var
 /// index is the symbol; the id comes from a `gene_ids` column, else an Ensembl-looking index is
 /// the id (the symbol then from a gene_symbols/gene_name/feature_name column if present). Dense
 /// 2-D obsm entries go to SpatialSample::obsm; entries that are sparse, of another shape or hold

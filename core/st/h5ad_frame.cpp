@@ -50,18 +50,27 @@ Result<ObsColumn> readCategorical(hid_t g, const std::string& what) {
   return c;
 }
 
-/// nullable-integer / nullable-boolean: values + mask (true = NA, kept as NaN).
+/// nullable-integer / nullable-boolean / nullable-string-array: values + mask (true = NA; NA
+/// numbers are kept as NaN, NA strings as "").
 Result<ObsColumn> readNullable(hid_t g, const std::string& what) {
   ObsColumn c;
   STAMP_ASSIGN(Hid vals, h5::openDataset(g, "values", what));
-  STAMP_ASSIGN(c.numbers, h5::readDoubles(vals.get(), what + "/values"));
-  if (h5::kindOf(g, "mask") == h5::Kind::Dataset) {
-    STAMP_ASSIGN(Hid m, h5::openDataset(g, "mask", what));
-    STAMP_ASSIGN(auto mask, h5::readDoubles(m.get(), what + "/mask"));
-    if (mask.size() != c.numbers.size())
-      return makeError(ErrorCode::Mismatch, "mask and values differ in length", what);
-    for (size_t i = 0; i < mask.size(); ++i)
-      if (mask[i] != 0) c.numbers[i] = std::nan("");
+  bool strings = h5::isStringType(vals.get());
+  if (strings) {
+    c.kind = ObsColumn::Kind::String;
+    STAMP_ASSIGN(c.strings, h5::readStrings(vals.get(), what + "/values"));
+  } else {
+    STAMP_ASSIGN(c.numbers, h5::readDoubles(vals.get(), what + "/values"));
+  }
+  if (h5::kindOf(g, "mask") != h5::Kind::Dataset) return c;
+  STAMP_ASSIGN(Hid m, h5::openDataset(g, "mask", what));
+  STAMP_ASSIGN(auto mask, h5::readDoubles(m.get(), what + "/mask"));
+  if (mask.size() != (strings ? c.strings.size() : c.numbers.size()))
+    return makeError(ErrorCode::Mismatch, "mask and values differ in length", what);
+  for (size_t i = 0; i < mask.size(); ++i) {
+    if (mask[i] == 0) continue;
+    if (strings) c.strings[i].clear();
+    else c.numbers[i] = std::nan("");
   }
   return c;
 }
@@ -127,7 +136,7 @@ Result<Frame> readFrameGroup(hid_t f, const std::string& name, const std::string
   STAMP_ASSIGN(Hid g, h5::openGroup(f, name, ctx));
   std::string indexName = "_index";
   if (h5::hasAttr(g.get(), "_index")) {
-    STAMP_ASSIGN(indexName, h5::readStringAttr(g.get(), "_index"));
+    STAMP_ASSIGN(indexName, h5::inContext(h5::readStringAttr(g.get(), "_index"), ctx + ": " + name));
   } else if (h5::kindOf(g.get(), "_index") != h5::Kind::Dataset &&
              h5::kindOf(g.get(), "index") == h5::Kind::Dataset) {
     indexName = "index";
@@ -145,7 +154,13 @@ Result<Frame> readFrameGroup(hid_t f, const std::string& name, const std::string
   for (const auto& col : fr.order) {
     if (col == indexName || fr.columns.count(col)) continue;
     std::string what = ctx + ": " + name + "/" + col;
-    STAMP_ASSIGN(ObsColumn c, readColumn(g.get(), col, what));
+    auto read = readColumn(g.get(), col, what);
+    if (!read.ok() && read.error().code == ErrorCode::Unsupported) {
+      // A column of a kind we do not use (2-D, a new encoding) must not cost the whole file.
+      fr.skipped += (fr.skipped.empty() ? "" : "; ") + col + " (" + read.error().message + ")";
+      continue;
+    }
+    STAMP_ASSIGN(ObsColumn c, std::move(read));
     if (columnLength(c) != fr.index.size())
       return makeError(ErrorCode::Mismatch, "column has " + std::to_string(columnLength(c)) +
                                                 " values for " + std::to_string(fr.index.size()) +

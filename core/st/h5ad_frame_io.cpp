@@ -88,7 +88,7 @@ Result<Frame> readCompoundFrame(hid_t f, const std::string& name, const std::str
     std::string cwhat = what + "/" + col;
     bool isIndex = fr.index.empty() && (col == "index" || col == "_index");
     if (cls == H5T_STRING) {
-      STAMP_ASSIGN(auto v, memberStrings(ds.get(), mtype.get(), col, n));
+      STAMP_ASSIGN(auto v, h5::inContext(memberStrings(ds.get(), mtype.get(), col, n), what));
       if (isIndex) {
         fr.index = std::move(v);
         continue;
@@ -98,7 +98,7 @@ Result<Frame> readCompoundFrame(hid_t f, const std::string& name, const std::str
       c.strings = std::move(v);
       fr.columns[col] = std::move(c);
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
-      STAMP_ASSIGN(auto v, memberNumbers(ds.get(), col, n));
+      STAMP_ASSIGN(auto v, h5::inContext(memberNumbers(ds.get(), col, n), what));
       STAMP_ASSIGN(fr.columns[col], maybeCategorical(f, col, std::move(v), cwhat));
     } else {
       continue;  // nested or enum fields: not table columns we use

@@ -17,6 +17,7 @@ struct Frame {
   std::vector<std::string> index;
   std::vector<std::string> order;
   std::map<std::string, ObsColumn> columns;
+  std::string skipped;  // columns left out as unsupported, with why ("a (2-D); b (...)")
 };
 
 /// Reads obs or var (`name`) of file `f`: a dataframe group or an old compound dataset.

@@ -120,7 +120,7 @@ Result<CsrMatrix> readX(hid_t f, std::int64_t nObs, std::int64_t nVar, const std
     return bad(what, "X encoding '" + enc + "' is not csr_matrix, csc_matrix or dense",
                ErrorCode::Unsupported);
   const char* shapeKey = h5::hasAttr(g.get(), "shape") ? "shape" : "h5sparse_shape";
-  STAMP_ASSIGN(auto shape, h5::readNumbersAttr(g.get(), shapeKey));
+  STAMP_ASSIGN(auto shape, h5::inContext(h5::readNumbersAttr(g.get(), shapeKey), what));
   if (shape.size() != 2 || shape[0] != double(nObs) || shape[1] != double(nVar))
     return bad(what, "X shape does not match obs (" + std::to_string(nObs) + ") x var (" +
                          std::to_string(nVar) + ")", ErrorCode::Mismatch);

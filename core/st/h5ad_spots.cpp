@@ -69,6 +69,7 @@ Status fillSpots(hid_t f, Frame& obs, SpatialSample& s, const std::string& ctx) 
     if (std::isinf(sp.x) || std::isinf(sp.y))
       return makeError(ErrorCode::Numerical, "infinite pixel coordinate for spot " + sp.barcode, ctx);
   for (const auto& [name, c] : obs.columns) s.obs[name] = c;
+  if (!obs.skipped.empty()) s.metadata["skipped_obs"] = obs.skipped;
   return {};
 }
 

@@ -84,6 +84,13 @@ Result<std::string> readStringAttr(hid_t obj, const std::string& name);
 Result<std::vector<std::string>> readStringsAttr(hid_t obj, const std::string& name);
 Result<std::vector<double>> readNumbersAttr(hid_t obj, const std::string& name);
 
+/// The same result with `ctx` (file and object) in front of an error's context.
+template <class T>
+Result<T> inContext(Result<T> r, const std::string& ctx) {
+  if (r.ok()) return r;
+  return r.error().within(ctx);
+}
+
 /// Runs a reader/writer body with HDF5 error printing silenced, turning stray exceptions (out of
 /// memory on absurd sizes, a throwing library) into an Error about `ctx`.
 template <class F>

@@ -100,6 +100,14 @@ def h5ad_seeds():
         a.write_h5ad(os.path.join(tmp, name))
         repack(os.path.join(tmp, name), path("fuzz_h5ad", name), vlen=(name == "csr.h5ad"))
     shutil.rmtree(tmp)
+    # anndata < 0.7: compound obs/var tables, categories in uns/<col>_categories, dense X.
+    with h5py.File(path("fuzz_h5ad", "compound.h5ad"), "w", libver="latest") as f:
+        f["X"] = X
+        f["obs"] = np.array([(b"A-1", 0.5, 0), (b"B-1", 1.5, 1), (b"C-1", 2.5, 0)],
+                            dtype=[("index", "S4"), ("score", "f8"), ("cluster", "i1")])
+        f["var"] = np.array([(g.encode(),) for g in ["G1", "G2", "G3", "G4"]], dtype=[("index", "S3")])
+        f["uns/cluster_categories"] = np.array([b"a", b"b"])
+        f["obsm/spatial"] = np.array([[11., 10], [21, 20], [31, 30]])
 
 if __name__ == "__main__":
     text_seeds()

@@ -1,4 +1,5 @@
 // .h5ad: files written by Python's anndata/h5py read by us, ours read by anndata, round trips.
+#include <cmath>
 #include <fstream>
 
 #include "st/h5ad.h"
@@ -18,7 +19,8 @@ names = [f"BC{i}-1" for i in range(5)]
 obs = pd.DataFrame({"in_tissue": [1,0,1,1,1], "array_row": [0,1,2,3,4], "array_col": [1,3,5,7,9],
     "pxl_row_in_fullres": [10.,20,30,40,50], "pxl_col_in_fullres": [11.,21,31,41,51],
     "cluster": pd.Categorical(["a","b","a",None,"c"]), "label": ["x","y","z","w","v"],
-    "score": [0.1,0.2,0.3,0.4,0.5], "flag": [True,False,True,True,False]}, index=names)
+    "score": [0.1,0.2,0.3,0.4,0.5], "flag": [True,False,True,True,False],
+    "count": pd.array([1, None, 3, 4, 5], dtype="Int64")}, index=names)
 var = pd.DataFrame({"gene_ids": ["ENSG1","ENSG2","ENSG3","ENSG4"]}, index=["A","B","C","D"])
 a = ad.AnnData(X=sp.csr_matrix(X), obs=obs, var=var)
 a.obsm["spatial"] = np.array([[999., 999.]] * 5)
@@ -63,6 +65,11 @@ broken("bad_codes.h5ad", setdata("obs/cluster/codes", np.array([0, 1, 7, 0, 2], 
 broken("bad_shape.h5ad", lambda f: f["X"].attrs.__setitem__("shape", np.array([5, 3])))
 broken("bad_column.h5ad", setdata("obs/score", np.array([1.0, 2.0])))
 broken("no_obs.h5ad", lambda f: f.__delitem__("obs"))
+def odd_column(f):  # an encoding from the future, and a 2-D column
+    g = f["obs"].create_group("odd"); g.attrs["encoding-type"] = "awkward-array"
+    f["obs/wide"] = np.zeros((5, 2))
+    f["obs"].attrs["column-order"] = np.array(list(f["obs"].attrs["column-order"]) + ["odd", "wide"], dtype=object)
+broken("odd_column.h5ad", odd_column)
 )PY";
 
 class H5adFromPython : public ScratchTest {
@@ -113,6 +120,10 @@ void expectFullSample(const SpatialSample& s) {
   EXPECT_EQ(s.obs.at("label").strings[2], "z");
   EXPECT_DOUBLE_EQ(s.obs.at("score").numbers[3], 0.4);
   EXPECT_EQ(s.obs.at("flag").numbers, (std::vector<double>{1, 0, 1, 1, 0}));
+  const auto& count = s.obs.at("count").numbers;  // nullable-integer: NA -> NaN
+  ASSERT_EQ(count.size(), 5u);
+  EXPECT_TRUE(std::isnan(count[1]));
+  EXPECT_EQ(count[4], 5);
   EXPECT_EQ(s.obs.count("in_tissue"), 0u);  // became spot fields
   ASSERT_EQ(s.obsm.count("X_pca"), 1u);
   EXPECT_EQ(s.obsm.at("X_pca").cols, 2);
@@ -172,6 +183,16 @@ TEST_F(H5adFromPython, OldCompoundTables) {
   EXPECT_EQ(s->spots[4].barcode, "BC4-1");
   EXPECT_EQ(s->genes[3].symbol, "D");
   EXPECT_DOUBLE_EQ(s->obs.at("score").numbers[2], 1.0);
+}
+
+TEST_F(H5adFromPython, UnsupportedColumnsAreSkippedAndListed) {
+  auto s = readH5ad(file("odd_column.h5ad"));
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  expectFullSample(*s);
+  EXPECT_EQ(s->obs.count("odd"), 0u);
+  const std::string& skipped = s->metadata.at("skipped_obs");
+  EXPECT_NE(skipped.find("odd"), std::string::npos) << skipped;
+  EXPECT_NE(skipped.find("wide"), std::string::npos) << skipped;
 }
 
 TEST_F(H5adFromPython, InMemoryImage) {
