@@ -43,18 +43,20 @@ Stats statsIn(const QImage& image, QRect r) {
   return s;
 }
 
-// The longest horizontal run of near-white pixels that starts inside the scale bar's box at
-// the bottom-left (runs starting further right belong to the slide, not to the bar).
+// The longest horizontal run of near-white pixels that starts near the left edge and is
+// bounded by the scale bar's dark box on both sides (slide background is white too).
 int drawnScaleBarLength(const QImage& image) {
+  auto lum = [&](int x, int y) {
+    const QColor c = image.pixelColor(x, y);
+    return 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue();
+  };
   int best = 0;
   for (int y = image.height() - 90; y < image.height(); ++y) {
-    int run = 0, start = 0;
-    for (int x = 0; x < image.width(); ++x) {
-      const QColor c = image.pixelColor(x, y);
-      const bool white = c.red() > 232 && c.green() > 232 && c.blue() > 232;
-      if (white && run == 0) start = x;
-      run = white ? run + 1 : 0;
-      if (start < 40) best = std::max(best, run);
+    for (int start = 1; start < 40; ++start) {
+      if (lum(start, y) < 232 || lum(start - 1, y) > 120) continue;
+      int end = start;
+      while (end < image.width() && lum(end, y) >= 232) ++end;
+      if (end < image.width() && lum(end, y) < 120) best = std::max(best, end - start);
     }
   }
   return best;
@@ -236,7 +238,55 @@ class SlideViewTest : public QObject {
     QVERIFY(gotLast);
   }
 
+  void hundredThousandSpotsRecolour() {
+    // A 400 x 250 grid of spots (no image): values rise along x, so each column has one colour.
+    std::vector<QPointF> centres;
+    Layer layer;
+    layer.name = "gradient";
+    for (int y = 0; y < 250; ++y)
+      for (int x = 0; x < 400; ++x) {
+        centres.emplace_back(x * 100.0, y * 100.0);
+        layer.values.push_back(float(x));
+      }
+    layer.vmin = 0;
+    layer.vmax = 399;
+    layer.opacity = 1;
+    view_->setSpots(centres, 80.0);
+    view_->setOutlines(false);
+    layers_->addLayer(layer);
+    view_->centreOn({20000, 12500});
+    view_->setZoom(0.25);  // 25 px per spot pitch, 20 px discs
+    QTest::qWait(100);
+    const QImage before = view_->grabFramebuffer();
+    QCOMPARE(checkGrid(before, layers_->layer(0), 400), 0);
+    // Recolour: new limits and map; only the colour buffer changes.
+    layers_->setLimits(0, 150, 250);
+    layers_->setColorMap(0, ColorMapId::RdBu);
+    QTest::qWait(100);
+    const QImage after = view_->grabFramebuffer();
+    guitest::saveScreenshot(after, QStringLiteral("grid_100k_recoloured"));
+    QCOMPARE(checkGrid(after, layers_->layer(0), 400), 0);
+    QVERIFY(before != after);
+    // Panning keeps every disc on its centre.
+    view_->panBy(QPointF(-37, 12));
+    QTest::qWait(100);
+    QCOMPARE(checkGrid(view_->grabFramebuffer(), layers_->layer(0), 400), 0);
+  }
+
  private:
+  // Checks every on-screen spot centre of the grid; returns the number of mismatches.
+  int checkGrid(const QImage& frame, const Layer& layer, int columns) {
+    int bad = 0, seen = 0;
+    for (int i = 0; i < int(layer.values.size()); ++i) {
+      const QPointF c((i % columns) * 100.0, (i / columns) * 100.0);
+      const QPoint p = view_->transform().toWidget(c).toPoint();
+      if (!frame.rect().adjusted(2, 2, -2, -2).contains(p)) continue;
+      ++seen;
+      bad += !colorClose(frame.pixelColor(p), layer.colorOf(std::size_t(i)));
+    }
+    return seen > 100 ? bad : -1;
+  }
+
   void showSample(const app::LoadedSample& s) {
     view_->setImage(s.image, s.imageToFrame, s.umPerFramePx, s.objectivePower);
     std::vector<QPointF> centres;
