@@ -236,3 +236,39 @@ TEST(CorpusBuild, BadOptionsAndChangedOptionsOnResumeAreRefused) {
 }
 
 }  // namespace stamp::test::corpustest
+
+namespace stamp::test::corpustest {
+
+TEST(CorpusBuild, CancelStopsAndTheSameCallResumes) {
+  STAMP_REQUIRE_VOCAB();
+  const fs::path dir = scratchDir("corpus-cancel");
+  corpus::CorpusOptions o;
+  o.inputs = {demoSample().outsDir, demoSample().hestRoot, demoSample().rawH5};
+  o.outDir = (dir / "c").string();
+  o.vocabDir = vocabDir()->string();
+  o.shardSize = 64;
+  o.workers = 1;
+  CancelToken token;
+  ProgressReporter progress(
+      [&](const ProgressUpdate& u) {
+        if (u.phase == "Processing samples" && u.done >= 1) token.cancel();  // after the first sample
+      },
+      token, 0.0);
+  auto first = corpus::buildCorpus(o, &progress);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.error().code, ErrorCode::Cancelled);
+  EXPECT_FALSE(fs::exists(dir / "c" / "manifest.json"));
+  EXPECT_TRUE(fs::exists(dir / "c" / ".corpus" / "part-0.json")) << "the finished sample is kept";
+  auto resumed = corpus::buildCorpus(o);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().describe();
+  EXPECT_TRUE(resumed->resumed);
+  o.outDir = (dir / "fresh").string();
+  auto fresh = corpus::buildCorpus(o);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->resumed);
+  ASSERT_EQ(fresh->shards.size(), resumed->shards.size());
+  for (const auto& s : fresh->shards)
+    EXPECT_EQ(slurp(dir / "c" / s.file), slurp(dir / "fresh" / s.file)) << s.file;
+}
+
+}  // namespace stamp::test::corpustest
