@@ -23,6 +23,11 @@
 ///     part-<i>.h5        rows of sample i; part-<i>.json its completion record (written
 ///                        atomically after the part), so a resumed build redoes only samples
 ///                        without a record.
+/// Images (withImages): cut from the sample's full-resolution slide; a sample without one (a
+/// plain Space Ranger outs/ with only PNGs) uses its hires, else lowres, PNG with the scale factor,
+/// and then needs its magnification from the options or its pixel size (else it is skipped with
+/// the reason). Spots whose 224 px patch square leaves the image are dropped; pos_label is -1 when
+/// no 3 x 3 region fits. Patches are resampled bilinearly (data::cropSquare), stored RGB.
 /// Design: workers take whole samples (one sample in flight per worker, its rows streamed to
 /// its own part file in blocks); shards are then assembled by one writer in input order from
 /// the parts, each through a temp name renamed when complete. The result therefore does not
