@@ -108,6 +108,7 @@ TEST(CorpusBuild, DemoWithImagesEqualsDirectTokensAndCrops) {
   auto again = corpus::buildCorpus(o);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::InvalidArgument);
+  if (!HasFailure()) fs::remove_all(out.parent_path());  // ~100 MB of shards; kept when failing
 }
 
 TEST(CorpusBuild, TokenOnlyFromListWithFiltersAndRealVisium) {
@@ -209,6 +210,7 @@ TEST(CorpusBuild, CorruptAndImagelessSamplesAreSkippedAndReported) {
   int reported = 0;
   for (const auto& s : manifest["slides"]) reported += s["skipped"].is_string() ? 1 : 0;
   EXPECT_EQ(reported, 3);
+  if (!HasFailure()) fs::remove_all(dir);
 }
 
 TEST(CorpusBuild, BadOptionsAndChangedOptionsOnResumeAreRefused) {
@@ -269,6 +271,7 @@ TEST(CorpusBuild, CancelStopsAndTheSameCallResumes) {
   ASSERT_EQ(fresh->shards.size(), resumed->shards.size());
   for (const auto& s : fresh->shards)
     EXPECT_EQ(slurp(dir / "c" / s.file), slurp(dir / "fresh" / s.file)) << s.file;
+  if (!HasFailure()) fs::remove_all(dir);
 }
 
 }  // namespace stamp::test::corpustest

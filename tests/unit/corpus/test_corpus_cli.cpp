@@ -91,6 +91,7 @@ TEST(CorpusCli, KilledBuildResumesToTheSameFiles) {
   EXPECT_EQ(slurp(dir / "a" / "manifest.json"), slurp(dir / "b" / "manifest.json"));
   EXPECT_EQ(slurp(dir / "a" / "summary.txt"), slurp(dir / "b" / "summary.txt"));
   EXPECT_FALSE(fs::exists(dir / "b" / ".corpus"));
+  if (!HasFailure()) fs::remove_all(dir);  // two corpora with images; kept when failing
 }
 
 TEST(CorpusCli, H5pyReadsTheDocumentedLayout) {
@@ -126,6 +127,7 @@ TEST(CorpusCli, H5pyReadsTheDocumentedLayout) {
   EXPECT_LE(j["pos_range"][1].get<int>(), 8);
   EXPECT_LT(j["token_max"].get<int>(), 20340);
   EXPECT_EQ(j["compression"], "gzip");
+  if (!HasFailure()) fs::remove_all(dir);
 }
 
 TEST(CorpusCli, UsageErrors) {
