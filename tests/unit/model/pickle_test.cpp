@@ -92,7 +92,9 @@ TEST(Unpickler, TruncatedPickleFails) {
   for (std::size_t cut : {std::size_t(1), bytes.size() / 3, bytes.size() / 2, bytes.size() - 1}) {
     auto r = load(bytes.substr(0, cut), st);
     EXPECT_FALSE(r.ok()) << "cut at " << cut;
-    if (!r.ok()) EXPECT_EQ(r.error().code, ErrorCode::Format);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::Format);
+    }
   }
 }
 
