@@ -90,6 +90,9 @@ void MainWindow::buildMenus() {
                                        this, &MainWindow::chooseExport);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+  openSlide->setIcon(style()->standardIcon(QStyle::SP_DialogOpenButton));
+  openSt->setIcon(style()->standardIcon(QStyle::SP_DirOpenIcon));
+  exportPng->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
 
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
   QAction* fit = viewMenu->addAction(tr("&Fit to window"), QKeySequence(tr("Ctrl+0")), view_,
@@ -100,7 +103,11 @@ void MainWindow::buildMenus() {
   viewMenu->addSeparator();
   navigatorToggle_->setShortcut(QKeySequence(tr("Ctrl+N")));
   viewMenu->addAction(navigatorToggle_);
+  buildToolBar({openSlide, openSt, demo, nullptr, fit, in, out, nullptr}, exportPng);
+}
 
+// `actions` go first (nullptr = separator), then the pan/lasso tools, then `last`.
+void MainWindow::buildToolBar(const QList<QAction*>& actions, QAction* last) {
   auto* tools = new QActionGroup(this);
   QAction* pan = tools->addAction(tr("Pan"));
   QAction* lasso = tools->addAction(tr("Lasso select"));
@@ -111,21 +118,17 @@ void MainWindow::buildMenus() {
   lasso->setToolTip(tr("Draw around spots to select them (Shift+drag works in any mode)"));
   connect(pan, &QAction::triggered, this, [this] { view_->setTool(SlideView::Tool::Pan); });
   connect(lasso, &QAction::triggered, this, [this] { view_->setTool(SlideView::Tool::Lasso); });
-
   QToolBar* bar = addToolBar(tr("Main"));
   bar->setObjectName("mainToolbar");
   bar->setMovable(false);
-  openSlide->setIcon(style()->standardIcon(QStyle::SP_DialogOpenButton));
-  openSt->setIcon(style()->standardIcon(QStyle::SP_DirOpenIcon));
-  exportPng->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
-  for (QAction* a : {openSlide, openSt, demo}) bar->addAction(a);
-  bar->addSeparator();
-  for (QAction* a : {fit, in, out}) bar->addAction(a);
-  bar->addSeparator();
+  for (QAction* a : actions) {
+    if (a) bar->addAction(a);
+    else bar->addSeparator();
+  }
   bar->addAction(pan);
   bar->addAction(lasso);
   bar->addSeparator();
-  bar->addAction(exportPng);
+  bar->addAction(last);
 }
 
 void MainWindow::buildStatusBar() {

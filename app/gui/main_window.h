@@ -56,10 +56,12 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void buildToolBar(const QList<QAction*>& actions, QAction* last);
   void buildDocks();
   void buildStatusBar();
   void connectView();
   void showLoaded(std::shared_ptr<const LoadedSample> loaded);
+  void showSpots(const LoadedSample& loaded);
   void showFailure(const QString& message);
   void showProgress(const QString& phase, double fraction);
   void updateStatus();

@@ -35,27 +35,7 @@ void MainWindow::showLoaded(std::shared_ptr<const LoadedSample> loaded) {
   layers_->clear();
   const LoadedSample& s = *current_;
   view_->setImage(s.image, s.imageToFrame, s.umPerFramePx, s.objectivePower);
-  std::vector<QPointF> centres;
-  QStringList genes, obs;
-  if (s.sample) {
-    centres.reserve(s.sample->spotCount());
-    for (const auto& spot : s.sample->spots) centres.emplace_back(spot.x, spot.y);
-    for (const auto& g : s.sample->genes) genes << QString::fromStdString(g.symbol);
-    for (const auto& name : widgets::layerableObsColumns(*s.sample))
-      obs << QString::fromStdString(name);
-  }
-  view_->setSpots(std::move(centres), s.sample ? s.sample->spotDiameterPx() : 0);
-  layersPanel_->setSampleVocabulary(genes, obs);
-  info_->setSample(s.sample);
-  if (s.sample) {
-    addTotalCountsLayer();
-    // A categorical annotation (e.g. the demo's compartments) is the most telling first view.
-    for (const QString& column : obs)
-      if (s.sample->obs.at(column.toStdString()).kind == core::st::ObsColumn::Kind::Categorical) {
-        addObsLayer(column);
-        break;
-      }
-  }
+  showSpots(s);
   const QRectF content = view_->contentRect();
   if (s.image) navigator_->loadThumbnail(s.image, content.size());
   else navigator_->setEmpty(content.size());
@@ -69,6 +49,29 @@ void MainWindow::showLoaded(std::shared_ptr<const LoadedSample> loaded) {
       10000);
   updateStatus();
   Q_EMIT sampleShown();
+}
+
+void MainWindow::showSpots(const LoadedSample& s) {
+  std::vector<QPointF> centres;
+  QStringList genes, obs;
+  if (s.sample) {
+    centres.reserve(s.sample->spotCount());
+    for (const auto& spot : s.sample->spots) centres.emplace_back(spot.x, spot.y);
+    for (const auto& g : s.sample->genes) genes << QString::fromStdString(g.symbol);
+    for (const auto& name : widgets::layerableObsColumns(*s.sample))
+      obs << QString::fromStdString(name);
+  }
+  view_->setSpots(std::move(centres), s.sample ? s.sample->spotDiameterPx() : 0);
+  layersPanel_->setSampleVocabulary(genes, obs);
+  info_->setSample(s.sample);
+  if (!s.sample) return;
+  addTotalCountsLayer();
+  // A categorical annotation (e.g. the demo's compartments) is the most telling first view.
+  for (const QString& column : obs)
+    if (s.sample->obs.at(column.toStdString()).kind == core::st::ObsColumn::Kind::Categorical) {
+      addObsLayer(column);
+      break;
+    }
 }
 
 void MainWindow::showFailure(const QString& message) {
