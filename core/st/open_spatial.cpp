@@ -37,22 +37,42 @@ Error notSpatial(const std::string& path) {
                    path);
 }
 
-/// ./spatial or ../spatial for a matrix that lives in `dir`.
-Result<fs::path> spatialBeside(const fs::path& dir, const std::string& what) {
+/// ./spatial or ../spatial for a matrix that lives in `dir`; empty when neither exists.
+fs::path spatialBeside(const fs::path& dir) {
   for (const fs::path& p : {dir / "spatial", dir.parent_path() / "spatial"})
     if (isDir(p)) return p;
-  return makeError(ErrorCode::NotFound,
-                   "no spatial/ folder with tissue positions next to it (looked in ./spatial and "
-                   "../spatial)",
-                   what);
+  return {};
+}
+
+/// A bare matrix is still expression data (tokenising and gene embeddings need no positions):
+/// spots keep unknown coordinates (NaN, grid -1) and metadata["positions"] says why.
+SpatialSample withoutPositions(FeatureMatrix fm, const fs::path& matrixPath) {
+  SpatialSample s;
+  for (auto& b : fm.barcodes) {
+    Spot sp;
+    sp.barcode = std::move(b);
+    s.spots.push_back(std::move(sp));
+  }
+  s.genes = std::move(fm.genes);
+  s.counts = std::move(fm.counts);
+  for (auto& [k, v] : fm.attributes) s.metadata[k] = v;
+  s.metadata["positions"] = "missing: no spatial/ folder next to the matrix";
+  s.sourcePath = matrixPath.string();
+  return s;
 }
 
 Result<SpatialSample> withSpatial(Result<FeatureMatrix> fm, const fs::path& matrixPath) {
   if (!fm.ok()) return fm.error();
   fs::path dir = isDir(matrixPath) ? matrixPath : matrixPath.parent_path();
   if (dir.empty()) dir = ".";
-  STAMP_ASSIGN(fs::path spatial, spatialBeside(dir, matrixPath.string()));
-  STAMP_ASSIGN(SpatialSample s, attachSpatial(std::move(fm).value(), spatial, matrixPath.string()));
+  fs::path spatial = spatialBeside(dir);
+  SpatialSample s;
+  if (spatial.empty()) {
+    s = withoutPositions(std::move(fm).value(), matrixPath);
+    spatial = dir / "spatial";  // for the naming below
+  } else {
+    STAMP_ASSIGN(s, attachSpatial(std::move(fm).value(), spatial, matrixPath.string()));
+  }
   fs::path outs = spatial.parent_path();
   s.name = lowerName(outs) == "outs" ? outs.parent_path().filename().string() : outs.filename().string();
   s.fullresImage = findFullresImage(outs);

@@ -1,4 +1,6 @@
 // openSpatial: detection of every input form, HEST-1k roots, and clear refusals.
+#include <cmath>
+
 #include "st/h5ad.h"
 #include "st/open_spatial.h"
 #include "st/space_ranger.h"
@@ -133,14 +135,27 @@ TEST_F(OpenSpatialFiles, RefusalsSayWhatWasExpected) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::NotFound);
 
-  // A 10x matrix with no spatial folder anywhere near it.
-  fs::create_directories(dir_ / "lonely");
-  ASSERT_TRUE(write10xH5((dir_ / "lonely" / "m.h5").string(), makeSample(3, 2)).ok());
-  r = openSpatial((dir_ / "lonely" / "m.h5").string());
+  // A spatial folder that is there but broken is an error naming the file.
+  fs::create_directories(dir_ / "broken");
+  ASSERT_TRUE(write10xH5((dir_ / "broken" / "m.h5").string(), makeSample(3, 2)).ok());
+  writeText(dir_ / "broken" / "spatial" / "tissue_positions.csv", "barcode,in_tissue\n");
+  r = openSpatial((dir_ / "broken" / "m.h5").string());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::NotFound);
-  EXPECT_TRUE(mentions(r.error(), "spatial"));
-  EXPECT_TRUE(mentions(r.error(), "m.h5"));
+  EXPECT_TRUE(mentions(r.error(), "tissue_positions.csv")) << r.error().describe();
+}
+
+TEST_F(OpenSpatialFiles, BareMatrixOpensWithoutPositions) {
+  auto sample = makeSample(3, 2);
+  fs::create_directories(dir_ / "lonely");
+  ASSERT_TRUE(write10xH5((dir_ / "lonely" / "m.h5").string(), sample).ok());
+  auto s = openSpatial((dir_ / "lonely" / "m.h5").string());
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  ASSERT_EQ(s->spotCount(), 3u);
+  EXPECT_EQ(s->spots[1].barcode, sample.spots[1].barcode);
+  EXPECT_TRUE(std::isnan(s->spots[1].x));
+  EXPECT_EQ(s->spots[1].arrayRow, -1);
+  EXPECT_EQ(s->counts.data, sample.counts.data);
+  EXPECT_NE(s->metadata.at("positions").find("missing"), std::string::npos);
 }
 
 }  // namespace
