@@ -12,6 +12,7 @@
 #include "engine/localizer.h"
 #include "engine/query.h"
 #include "model/config.h"
+#include "slide/image_reader.h"
 #include "slide/slide_reader.h"
 #include "st/open_spatial.h"
 #include "test_support.h"
@@ -128,18 +129,36 @@ TEST(EmbeddingIo, RoundTripThroughAnnDataFields) {
   EXPECT_EQ(img->coordScale, 1.0);  // the demo outs/ sits beside its full-resolution slide
 }
 
+/// The reference's fixture weights: random but large (an untrained model's LayerScale of 1e-5
+/// makes every patch look alike, which would hide a wrong query pipeline).
+std::shared_ptr<engine::ModelHandle> strongRandomModel() {
+  static std::shared_ptr<engine::ModelHandle> m = []() -> std::shared_ptr<engine::ModelHandle> {
+    const fs::path ref = stamp::test::sourceDir().parent_path() / "shared/reference/stamp_ref.py";
+    if (!fs::exists(ref) || !stamp::test::pythonHas("torch")) return nullptr;
+    fs::path dir = stamp::test::scratchDir("inference-fixture");
+    if (stamp::test::runCommand("/usr/bin/python3 " + stamp::test::shellQuote(ref.string()) +
+                                " fixture --preset tiny --seed 4 --out " + stamp::test::shellQuote(dir.string())) != 0)
+      return nullptr;
+    return engine::ModelHandle::fromFiles((dir / "model.safetensors").string(), std::nullopt).value();
+  }();
+  return m;
+}
+
 TEST(Query, PatchQueryPeaksAtTheSpotItCameFrom) {
   const Demo& d = demoSample();
-  auto t = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, {});
+  auto model = strongRandomModel();
+  if (!model) GTEST_SKIP() << "needs the PyTorch reference (../shared/reference, /usr/bin/python3 with torch)";
+  auto t = engine::embedSpots(*model, d.sample, *d.slide, nullptr, {});
   ASSERT_TRUE(t.ok());
   const std::size_t pick = t->rows() / 2;
   auto patch = engine::spotPatch(*d.slide, t->x[pick], t->y[pick], t->halfPatchPx);
   ASSERT_TRUE(patch.ok());
-  auto q = engine::embedPatch(*tinyModel(), *patch);
+  auto q = engine::embedPatch(*model, *patch);
   ASSERT_TRUE(q.ok());
   auto sim = analysis::cosineToVector(t->image, *q);
   EXPECT_EQ(std::size_t(std::max_element(sim.begin(), sim.end()) - sim.begin()), pick);
   EXPECT_NEAR(sim[pick], 1.0, 1e-4);
+  EXPECT_LT(*std::min_element(sim.begin(), sim.end()), 0.99);  // the map is not flat
 }
 
 TEST(Localizer, ProbabilitiesAreADistributionAndSearchCoversTheArea) {
