@@ -2,7 +2,10 @@
 // one-line reason) and the files the commands write.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <fstream>
 
 #include "common/safetensors.h"
@@ -16,14 +19,14 @@ namespace {
 
 std::string stampExe() { return shellQuote((stamp::test::binaryDir() / "app/cli/stamp").string()); }
 
-int stamp(const std::string& args, std::string* out = nullptr) { return runCommand(stampExe() + " " + args, out); }
+int runStamp(const std::string& args, std::string* out = nullptr) { return runCommand(stampExe() + " " + args, out); }
 
 /// A small demo sample written once by the CLI itself.
 const fs::path& demoDir() {
   static fs::path dir = [] {
     fs::path d = stamp::test::scratchDir("cli-demo") / "demo";
     std::string out;
-    EXPECT_EQ(stamp("demo-data --out " + shellQuote(d.string()) + " --width 2400 --height 2000 --seed 5", &out), 0) << out;
+    EXPECT_EQ(runStamp("demo-data --out " + shellQuote(d.string()) + " --width 2400 --height 2000 --seed 5", &out), 0) << out;
     return d;
   }();
   return dir;
@@ -33,40 +36,40 @@ const fs::path& demoDir() {
 
 TEST(Cli, HelpAndUsageErrors) {
   std::string out;
-  EXPECT_EQ(stamp("--help", &out), 0);
+  EXPECT_EQ(runStamp("--help", &out), 0);
   EXPECT_NE(out.find("tokenize"), std::string::npos);
-  EXPECT_EQ(stamp("", &out), 2);
-  EXPECT_EQ(stamp("no-such-command", &out), 2);
+  EXPECT_EQ(runStamp("", &out), 2);
+  EXPECT_EQ(runStamp("no-such-command", &out), 2);
   for (const char* cmd : {"info", "tokenize", "embed", "localize", "evaluate", "demo-data"}) {
-    EXPECT_EQ(stamp(std::string(cmd) + " --help", &out), 0) << cmd;
+    EXPECT_EQ(runStamp(std::string(cmd) + " --help", &out), 0) << cmd;
     EXPECT_NE(out.find("usage: stamp"), std::string::npos) << cmd;
   }
-  EXPECT_EQ(stamp("tokenize --st x", &out), 2);  // missing required options
+  EXPECT_EQ(runStamp("tokenize --st x", &out), 2);  // missing required options
   EXPECT_NE(out.find("missing --vocab"), std::string::npos);
-  EXPECT_EQ(stamp("info a b", &out), 2);
-  EXPECT_EQ(stamp("tokenize --st x --vocab y --out z --max-len abc", &out), 1);
+  EXPECT_EQ(runStamp("info a b", &out), 2);
+  EXPECT_EQ(runStamp("tokenize --st x --vocab y --out z --max-len abc", &out), 1);
 }
 
 TEST(Cli, FailuresNameTheFileOnOneLine) {
   std::string out;
-  EXPECT_EQ(stamp("info /no/such/slide.svs", &out), 1);
+  EXPECT_EQ(runStamp("info /no/such/slide.svs", &out), 1);
   EXPECT_NE(out.find("/no/such/slide.svs"), std::string::npos);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   fs::path dir = stamp::test::scratchDir("cli-bad");
   std::ofstream(dir / "bad.h5ad") << "garbage";
-  EXPECT_EQ(stamp("info " + shellQuote((dir / "bad.h5ad").string()), &out), 1);
+  EXPECT_EQ(runStamp("info " + shellQuote((dir / "bad.h5ad").string()), &out), 1);
   EXPECT_NE(out.find("bad.h5ad"), std::string::npos);
   fs::remove_all(dir);
 }
 
 TEST(Cli, InfoDescribesSlidesAndSamplesAsJson) {
   std::string out;
-  ASSERT_EQ(stamp("info --json " + shellQuote((demoDir() / "demo.tif").string()), &out), 0) << out;
+  ASSERT_EQ(runStamp("info --json " + shellQuote((demoDir() / "demo.tif").string()), &out), 0) << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["format"], "openslide:generic-tiff");
   EXPECT_NEAR(j["mpp"].get<double>(), 0.5, 1e-6);
   EXPECT_GE(j["levels"].size(), 2u);
-  ASSERT_EQ(stamp("info --json " + shellQuote((demoDir() / "outs").string()), &out), 0) << out;
+  ASSERT_EQ(runStamp("info --json " + shellQuote((demoDir() / "outs").string()), &out), 0) << out;
   j = nlohmann::json::parse(out);
   EXPECT_EQ(j["kind"], "spatial");
   EXPECT_GT(j["spots"].get<int>(), 10);
@@ -77,7 +80,7 @@ TEST(Cli, TokenizeWritesOneRowPerSpot) {
   STAMP_REQUIRE_DATA("stamp-vocab/model.h5ad");
   fs::path out = stamp::test::scratchDir("cli-tok") / "t.safetensors";
   std::string log;
-  ASSERT_EQ(stamp("tokenize --st " + shellQuote((demoDir() / "outs").string()) + " --vocab " +
+  ASSERT_EQ(runStamp("tokenize --st " + shellQuote((demoDir() / "outs").string()) + " --vocab " +
                       shellQuote(dataPath.parent_path().string()) + " --out " + shellQuote(out.string()) +
                       " --max-len 512", &log), 0) << log;
   auto f = stamp::core::readSafetensors(out.string());
@@ -100,25 +103,25 @@ TEST(Cli, EmbedAndLocalizeWithReferenceWeights) {
   if (!fs::exists(ref)) GTEST_SKIP() << "reference implementation not found: " << ref;
   ASSERT_EQ(runCommand("/usr/bin/python3 " + shellQuote(ref) + " fixture --preset tiny --out " + shellQuote(dir.string()), &log), 0) << log;
   const std::string weights = shellQuote((dir / "model.pt").string());
-  ASSERT_EQ(stamp("embed --st " + shellQuote((demoDir() / "outs").string()) + " --weights " + weights +
+  ASSERT_EQ(runStamp("embed --st " + shellQuote((demoDir() / "outs").string()) + " --weights " + weights +
                       " --image-only --out " + shellQuote((dir / "e.h5ad").string()), &log), 0) << log;
   std::string py = "import anndata, numpy as np; a = anndata.read_h5ad('" + (dir / "e.h5ad").string() +
                    "'); x = a.obsm['X_stamp_image']; assert x.shape == (a.n_obs, 32), x.shape; "
                    "assert not np.isnan(x).any(); assert len(a.uns['stamp']['weights_sha256']) == 64; print(a.n_obs)";
   ASSERT_EQ(runCommand("/usr/bin/python3 -c " + shellQuote(py), &log), 0) << log;
-  ASSERT_EQ(stamp("localize --slide " + shellQuote((demoDir() / "demo.tif").string()) + " --weights " + weights +
+  ASSERT_EQ(runStamp("localize --slide " + shellQuote((demoDir() / "demo.tif").string()) + " --weights " + weights +
                       " --ref-xy 1200,1000 --out " + shellQuote((dir / "loc.json").string()), &log), 0) << log;
   auto j = nlohmann::json::parse(std::ifstream(dir / "loc.json"));
   ASSERT_EQ(j["probabilities"].size(), 9u);
   double sum = 0;
   for (double p : j["probabilities"]) sum += p;
   EXPECT_NEAR(sum, 1.0, 1e-4);
-  ASSERT_EQ(stamp("localize --slide " + shellQuote((demoDir() / "demo.tif").string()) + " --weights " + weights +
+  ASSERT_EQ(runStamp("localize --slide " + shellQuote((demoDir() / "demo.tif").string()) + " --weights " + weights +
                       " --ref-xy 1200,1000 --search 400,300,1300 --out " + shellQuote((dir / "heat.png").string()), &log), 0) << log;
   EXPECT_TRUE(fs::exists(dir / "heat.png"));
   auto geo = nlohmann::json::parse(std::ifstream(dir / "heat.png.geojson"));
   EXPECT_EQ(geo["type"], "FeatureCollection");
   EXPECT_EQ(geo["features"][0]["properties"]["classification"]["name"], "Localization hit");
-  EXPECT_EQ(stamp("localize --slide x --weights y --out z", &log), 2);  // no reference given
+  EXPECT_EQ(runStamp("localize --slide x --weights y --out z", &log), 2);  // no reference given
   fs::remove_all(dir);
 }
