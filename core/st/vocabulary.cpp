@@ -1,7 +1,5 @@
 #include "st/vocabulary.h"
 
-#include <hdf5.h>
-
 #include <cmath>
 #include <optional>
 #include <filesystem>
@@ -9,74 +7,27 @@
 
 #include "common/atomic_file.h"
 #include "common/npy.h"
+#include "st/hdf5_util.h"
 
 namespace stamp::core::st {
 namespace fs = std::filesystem;
 namespace {
 
 /// Reads the var index (template ids) of model.h5ad: var/<_index>, vlen or fixed strings.
-Result<std::vector<std::string>> readVarIndexImpl(const std::string& path) {
-  {
-    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return makeError(ErrorCode::Format, "not a readable HDF5/h5ad file", path);
-    std::string dsName = "var/_index";
-    if (H5Aexists_by_name(f, "var", "_index", H5P_DEFAULT) > 0) {
-      hid_t a = H5Aopen_by_name(f, "var", "_index", H5P_DEFAULT, H5P_DEFAULT);
-      hid_t t = H5Aget_type(a);
-      if (H5Tis_variable_str(t) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5Tget_cset(t));
-        char* s = nullptr;
-        if (H5Aread(a, mt, &s) >= 0 && s) {
-          dsName = std::string("var/") + s;
-          H5free_memory(s);
-        }
-        H5Tclose(mt);
-      }
-      H5Tclose(t);
-      H5Aclose(a);
-    }
-    std::vector<std::string> out;
-    hid_t d = H5Dopen2(f, dsName.c_str(), H5P_DEFAULT);
-    if (d < 0) {
-      H5Fclose(f);
-      return makeError(ErrorCode::Format, "has no " + dsName + " dataset (not a STAMP template)", path);
-    }
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    hssize_t n = H5Sget_simple_extent_npoints(sp);
-    bool ok = n > 0 && H5Tget_class(t) == H5T_STRING;
-    if (ok && H5Tis_variable_str(t) > 0) {
-      std::vector<char*> buf(std::size_t(n), nullptr);
-      hid_t mt = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mt, H5T_VARIABLE);
-      H5Tset_cset(mt, H5Tget_cset(t));  // HDF5 does not convert ASCII <-> UTF-8
-      ok = H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0;
-      for (char* s : buf) out.emplace_back(s ? s : "");
-      if (ok) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf.data());
-      H5Tclose(mt);
-    } else if (ok) {
-      std::size_t w = H5Tget_size(t);
-      std::vector<char> buf(std::size_t(n) * w);
-      ok = H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) >= 0;
-      for (hssize_t i = 0; ok && i < n; ++i)
-        out.emplace_back(std::string(buf.data() + i * w, strnlen(buf.data() + i * w, w)));
-    }
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Dclose(d);
-    H5Fclose(f);
-    if (!ok) return makeError(ErrorCode::Format, dsName + " is not a readable string array", path);
-    return out;
-  }
-}
-
 Result<std::vector<std::string>> readVarIndex(const std::string& path) {
-  std::optional<Result<std::vector<std::string>>> r;
-  // HDF5 would print its own error stack on a bad file; we report our own error instead.
-  H5E_BEGIN_TRY { r.emplace(readVarIndexImpl(path)); }
-  H5E_END_TRY;
-  return std::move(*r);
+  h5::ErrorSilencer quiet;  // we report our own error naming the file, not HDF5's stack
+  STAMP_ASSIGN(h5::Hid f, h5::openFile(path));
+  STAMP_ASSIGN(h5::Hid var, h5::openGroup(f.get(), "var", path));
+  std::string index = "_index";
+  if (h5::hasAttr(var.get(), "_index")) {
+    auto name = h5::readStringAttr(var.get(), "_index");
+    if (name.ok()) index = *name;
+  }
+  STAMP_ASSIGN(h5::Hid ds, h5::openDataset(var.get(), index, path));
+  auto ids = h5::readStrings(ds.get(), "var/" + index);
+  if (!ids.ok()) return ids.error().within(path);
+  if (ids->empty()) return makeError(ErrorCode::Format, "var/" + index + " is empty (not a STAMP template)", path);
+  return ids;
 }
 
 Result<std::unordered_map<std::string, std::string>> readSymbolTable(const std::string& path) {
