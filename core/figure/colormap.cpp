@@ -1,10 +1,10 @@
-#include "widgets/colormap.h"
+#include "figure/colormap.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-namespace stamp::widgets {
+namespace stamp::core::figure {
 namespace {
 
 using Stop = std::array<std::uint8_t, 3>;
@@ -101,4 +101,4 @@ Rgba8 categoricalColor(int code) {
   return Rgba8{s[0], s[1], s[2], 255};
 }
 
-}  // namespace stamp::widgets
+}  // namespace stamp::core::figure
