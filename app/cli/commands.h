@@ -16,5 +16,6 @@ Command convertWeightsCommand();
 Command trainCommand();
 Command pretrainGenesCommand();
 Command buildCorpusCommand();
+Command figureCommand();
 
 }  // namespace stamp::app::cli

@@ -9,7 +9,7 @@ using namespace stamp::app::cli;
 
 static std::vector<Command> allCommands() {
   return {infoCommand(), demoDataCommand(), tokenizeCommand(), embedCommand(), localizeCommand(), evaluateCommand(), runTensorsCommand(),
-          convertWeightsCommand(), trainCommand(), pretrainGenesCommand(), buildCorpusCommand()};
+          convertWeightsCommand(), trainCommand(), pretrainGenesCommand(), buildCorpusCommand(), figureCommand()};
 }
 
 static void printOverview(std::ostream& os) {
