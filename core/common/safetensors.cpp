@@ -50,78 +50,83 @@ Status writeSafetensors(const std::string& path, const std::map<std::string, Raw
 
 namespace {
 
-struct Extent { std::size_t begin, end; std::string name; };
-
-Result<RawTensor> parseEntry(const std::string& key, const json& v, std::size_t dataSize,
-                             std::vector<Extent>& extents, const std::string& file) {
-  auto bad = [&](const std::string& why) {
-    return makeError(ErrorCode::Format, "tensor '" + key + "': " + why, file);
-  };
-  if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
-    return bad("needs dtype, shape and data_offsets");
-  if (!v["dtype"].is_string()) return bad("dtype is not a string");
-  RawTensor t;
-  t.dtype = v["dtype"].get<std::string>();
-  const std::size_t es = safetensorsDtypeSize(t.dtype);
-  if (es == 0) return bad("unknown dtype " + t.dtype);
-  if (!v["shape"].is_array()) return bad("shape is not a list");
-  std::uint64_t numel = 1;
-  for (const auto& d : v["shape"]) {
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0) return bad("shape has a bad dimension");
-    t.shape.push_back(d.get<std::int64_t>());
-    numel *= std::uint64_t(t.shape.back());
-    if (numel > (std::uint64_t(1) << 40)) return bad("shape is absurdly large");
-  }
-  const auto& off = v["data_offsets"];
-  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-    return bad("data_offsets must be two non-negative integers");
-  const std::size_t b = off[0].get<std::size_t>(), e = off[1].get<std::size_t>();
-  if (b > e || e > dataSize) return bad("data_offsets lie outside the file (truncated?)");
-  if (e - b != numel * es) return bad("data extent does not match dtype and shape");
-  extents.push_back({b, e, key});
-  return t;
+Error bad(const std::string& file, const std::string& what) {
+  return makeError(ErrorCode::Format, "invalid safetensors file: " + what, file);
 }
 
-Status checkExtents(std::vector<Extent>& ex, std::size_t dataSize, const std::string& file) {
-  std::sort(ex.begin(), ex.end(), [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
-  std::size_t pos = 0;
+Result<SafetensorsEntry> parseEntry(const std::string& key, const json& v, std::uint64_t dataSize, const std::string& file) {
+  if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+    return bad(file, "entry '" + key + "' needs dtype, shape and data_offsets");
+  const json &dt = v["dtype"], &sh = v["shape"], &off = v["data_offsets"];
+  SafetensorsEntry e{key, dt.is_string() ? dt.get<std::string>() : dt.dump(), {}, 0, 0};
+  const std::size_t es = safetensorsDtypeSize(e.dtype);
+  if (!dt.is_string() || es == 0)
+    return makeError(ErrorCode::Unsupported, "tensor '" + key + "' has unsupported dtype " + dt.dump(), file);
+  if (!sh.is_array()) return bad(file, "shape of '" + key + "' is not a list");
+  std::uint64_t numel = 1;
+  for (const auto& d : sh) {
+    if (!d.is_number_unsigned()) return bad(file, "shape of '" + key + "' has a non-integer or negative size");
+    const std::uint64_t n = d.get<std::uint64_t>();
+    if (n != 0 && numel > dataSize / n) return bad(file, "shape of '" + key + "' exceeds the file size");
+    numel *= n;
+    e.shape.push_back(std::int64_t(n));
+  }
+  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+    return bad(file, "data_offsets of '" + key + "' must be two non-negative integers");
+  e.begin = off[0].get<std::uint64_t>();
+  e.end = off[1].get<std::uint64_t>();
+  if (e.begin > e.end || e.end > dataSize) return bad(file, "data_offsets of '" + key + "' lie outside the data (truncated?)");
+  if (numel * es != e.end - e.begin) return bad(file, "tensor '" + key + "': shape x dtype size does not match its byte extent");
+  return e;
+}
+
+Status checkLayout(std::vector<SafetensorsEntry> ex, std::uint64_t dataSize, const std::string& file) {
+  std::sort(ex.begin(), ex.end(), [](const auto& a, const auto& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  std::uint64_t pos = 0;
   for (const auto& e : ex) {
-    if (e.begin < pos) return makeError(ErrorCode::Format, "tensor '" + e.name + "' overlaps another", file);
-    if (e.begin > pos) return makeError(ErrorCode::Format, "hole in the data before tensor '" + e.name + "'", file);
+    if (e.begin < pos) return bad(file, "tensor '" + e.name + "' overlaps another tensor");
+    if (e.begin > pos) return bad(file, "hole in the data before tensor '" + e.name + "'");
     pos = e.end;
   }
-  if (pos != dataSize) return makeError(ErrorCode::Format, "trailing bytes after the last tensor", file);
+  if (pos != dataSize) return bad(file, "data buffer has " + std::to_string(dataSize - pos) + " bytes not owned by any tensor");
   return {};
 }
 
 }  // namespace
 
-Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& name) {
-  if (bytes.size() < 8) return makeError(ErrorCode::Format, "too short for a safetensors file", name);
-  std::uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= std::uint64_t(std::uint8_t(bytes[std::size_t(i)])) << (8 * i);
-  if (n > 100'000'000) return makeError(ErrorCode::Format, "header length " + std::to_string(n) + " exceeds 100 MB", name);
-  if (8 + n > bytes.size()) return makeError(ErrorCode::Format, "header runs past the end of the file (truncated?)", name);
-  json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + std::ptrdiff_t(n), nullptr, false);
-  if (header.is_discarded() || !header.is_object())
-    return makeError(ErrorCode::Format, "header is not a JSON object", name);
-  const std::size_t dataStart = 8 + n, dataSize = bytes.size() - dataStart;
-  SafetensorsFile out;
-  std::vector<Extent> extents;
+Result<SafetensorsHeader> parseSafetensorsHeader(const std::string& text, std::uint64_t dataSize, const std::string& file) {
+  json header = json::parse(text, nullptr, false);
+  if (header.is_discarded() || !header.is_object()) return bad(file, "header is not a JSON object");
+  SafetensorsHeader out;
   for (const auto& [key, v] : header.items()) {
     if (key == "__metadata__") {
-      if (!v.is_object()) return makeError(ErrorCode::Format, "__metadata__ is not an object", name);
-      for (const auto& [mk, mv] : v.items())
-        out.metadata[mk] = mv.is_string() ? mv.get<std::string>() : mv.dump();
+      if (!v.is_object()) return bad(file, "__metadata__ is not an object");
+      for (const auto& [mk, mv] : v.items()) {
+        if (!mv.is_string()) return bad(file, "__metadata__ value of '" + mk + "' is not a string");
+        out.metadata[mk] = mv.get<std::string>();
+      }
       continue;
     }
-    STAMP_ASSIGN(RawTensor t, parseEntry(key, v, dataSize, extents, name));
-    const Extent& e = extents.back();
-    t.bytes.assign(bytes.begin() + std::ptrdiff_t(dataStart + e.begin),
-                   bytes.begin() + std::ptrdiff_t(dataStart + e.end));
-    out.tensors.emplace(key, std::move(t));
+    STAMP_ASSIGN(SafetensorsEntry e, parseEntry(key, v, dataSize, file));
+    out.entries.push_back(std::move(e));
   }
-  STAMP_CHECK(checkExtents(extents, dataSize, name));
+  STAMP_CHECK(checkLayout(out.entries, dataSize, file));
+  return out;  // nlohmann's object iterates keys in sorted order: entries are sorted by name
+}
+
+Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < 8) return bad(name, "file too small");
+  std::uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= std::uint64_t(std::uint8_t(bytes[std::size_t(i)])) << (8 * i);
+  if (n >= kSafetensorsMaxHeader) return bad(name, "header length " + std::to_string(n) + " exceeds 100 MB");
+  if (n > bytes.size() - 8) return bad(name, "header length beyond the end of the file (truncated?)");
+  const std::size_t dataStart = 8 + std::size_t(n);
+  STAMP_ASSIGN(SafetensorsHeader h, parseSafetensorsHeader(bytes.substr(8, std::size_t(n)), bytes.size() - dataStart, name));
+  SafetensorsFile out;
+  out.metadata = std::move(h.metadata);
+  for (auto& e : h.entries)
+    out.tensors.emplace(e.name, RawTensor{e.dtype, e.shape, std::vector<std::uint8_t>(bytes.begin() + std::ptrdiff_t(dataStart + e.begin),
+                                                                                   bytes.begin() + std::ptrdiff_t(dataStart + e.end))});
   return out;
 }
 

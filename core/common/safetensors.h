@@ -25,6 +25,27 @@ std::size_t safetensorsDtypeSize(const std::string& dtype);
 Status writeSafetensors(const std::string& path, const std::map<std::string, RawTensor>& tensors,
                         const std::map<std::string, std::string>& metadata = {});
 
+/// One tensor's entry in a safetensors header: offsets relative to the data buffer.
+struct SafetensorsEntry {
+  std::string name, dtype;
+  std::vector<std::int64_t> shape;
+  std::uint64_t begin = 0, end = 0;
+};
+
+struct SafetensorsHeader {
+  std::vector<SafetensorsEntry> entries;  // sorted by name
+  std::map<std::string, std::string> metadata;
+};
+
+/// Validates a header (the JSON text after the length prefix) against a data buffer of
+/// `dataSize` bytes: known dtypes, shapes that fit, offsets in range, no overlap, no hole, no
+/// trailing bytes; `__metadata__` values must be strings. `name` is used in messages. Shared by
+/// the whole-file reader below and by core/model's streaming weight reader.
+Result<SafetensorsHeader> parseSafetensorsHeader(const std::string& json, std::uint64_t dataSize,
+                                                 const std::string& name);
+/// Largest header accepted (the format's own limit).
+inline constexpr std::uint64_t kSafetensorsMaxHeader = 100ull * 1000 * 1000;
+
 struct SafetensorsFile {
   std::map<std::string, RawTensor> tensors;
   std::map<std::string, std::string> metadata;

@@ -10,13 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "common/safetensors.h"
 #include "model/weights.h"
 
 namespace stamp::core::model {
 namespace {
 using nlohmann::json;
-
-constexpr std::uint64_t kMaxHeader = 100ull * 1000 * 1000;
 
 struct DtypeInfo {
   const char* name;
@@ -28,12 +27,11 @@ constexpr DtypeInfo kDtypes[] = {
     {"U8", torch::kByte},   {"BOOL", torch::kBool},
 };
 
-struct Slot {
-  std::string name;
-  torch::ScalarType type;
-  std::vector<std::int64_t> shape;
-  std::uint64_t begin, end;
-};
+torch::ScalarType torchType(const std::string& dtype) {
+  for (const auto& d : kDtypes)
+    if (dtype == d.name) return d.type;
+  return torch::kFloat;  // not reached for dtypes that readTensor accepts
+}
 
 Error bad(const std::string& path, const std::string& what) {
   return makeError(ErrorCode::Format, "invalid safetensors file: " + what, path);
@@ -62,81 +60,35 @@ Status preadAll(int fd, void* dst, std::size_t n, std::uint64_t off, const std::
   return {};
 }
 
-Result<Slot> parseSlot(const std::string& name, const json& v, std::uint64_t bufferSize, const std::string& path) {
-  if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
-    return bad(path, "entry '" + name + "' needs dtype, shape and data_offsets");
-  const json &dt = v["dtype"], &sh = v["shape"], &off = v["data_offsets"];
-  Slot s{name, torch::kFloat, {}, 0, 0};
-  const DtypeInfo* info = nullptr;
-  for (const auto& d : kDtypes)
-    if (dt.is_string() && dt.get<std::string>() == d.name) info = &d;
-  if (!info) return makeError(ErrorCode::Unsupported, "tensor '" + name + "' has unsupported dtype " + dt.dump(), path);
-  s.type = info->type;
-  if (!sh.is_array()) return bad(path, "shape of '" + name + "' is not a list");
-  std::uint64_t numel = 1;
-  for (const auto& d : sh) {
-    if (!d.is_number_unsigned()) return bad(path, "shape of '" + name + "' has a non-integer or negative size");
-    std::uint64_t n = d.get<std::uint64_t>();
-    if (n != 0 && numel > bufferSize / n) return bad(path, "shape of '" + name + "' exceeds the file size");
-    numel *= n;
-    s.shape.push_back(std::int64_t(n));
-  }
-  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-    return bad(path, "data_offsets of '" + name + "' must be two non-negative integers");
-  s.begin = off[0].get<std::uint64_t>();
-  s.end = off[1].get<std::uint64_t>();
-  if (s.begin > s.end || s.end > bufferSize)
-    return bad(path, "data_offsets of '" + name + "' lie outside the data (truncated?)");
-  if (numel * torch::elementSize(s.type) != s.end - s.begin)
-    return bad(path, "tensor '" + name + "': shape x dtype size does not match its byte extent");
-  return s;
-}
-
-Status checkLayout(std::vector<Slot>& slots, std::uint64_t bufferSize, const std::string& path) {
-  std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
-  std::uint64_t expect = 0;
-  for (const Slot& s : slots) {
-    if (s.begin < expect) return bad(path, "tensor '" + s.name + "' overlaps another tensor");
-    if (s.begin > expect) return bad(path, "hole in the data before tensor '" + s.name + "'");
-    expect = s.end;
-  }
-  if (expect != bufferSize) return bad(path, "data buffer has " + std::to_string(bufferSize - expect) +
-                                             " bytes not owned by any tensor");
-  return {};
-}
-
-// Returns the parsed header and where the data buffer starts.
-Result<std::pair<json, std::uint64_t>> readHeader(int fd, std::uint64_t fileSize, const std::string& path) {
+// Returns the validated header and where the data buffer starts.
+Result<std::pair<SafetensorsHeader, std::uint64_t>> readHeader(int fd, std::uint64_t fileSize, const std::string& path) {
   if (fileSize < 8) return bad(path, "file too small");
   unsigned char lenBytes[8];
   STAMP_CHECK(preadAll(fd, lenBytes, 8, 0, path));
   std::uint64_t n = 0;
   for (int k = 7; k >= 0; --k) n = (n << 8) | lenBytes[k];
-  if (n >= kMaxHeader) return bad(path, "header length " + std::to_string(n) + " exceeds 100 MB");
+  if (n >= kSafetensorsMaxHeader) return bad(path, "header length " + std::to_string(n) + " exceeds 100 MB");
   if (n > fileSize - 8) return bad(path, "header length beyond the end of the file (truncated?)");
   std::string text(n, '\0');
   STAMP_CHECK(preadAll(fd, text.data(), n, 8, path));
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return bad(path, "header is not a JSON object");
-  return std::pair{std::move(j), 8 + n};
+  STAMP_ASSIGN(SafetensorsHeader h, parseSafetensorsHeader(text, fileSize - 8 - n, path));
+  return std::pair{std::move(h), 8 + n};
 }
 
-Status readMetadata(const json& m, WeightsFile& out, const std::string& path) {
-  if (!m.is_object()) return bad(path, "__metadata__ is not an object");
-  for (const auto& [k, v] : m.items()) {
-    if (!v.is_string()) return bad(path, "__metadata__ value of '" + k + "' is not a string");
-    out.metadata[k] = v.get<std::string>();
-  }
-  return {};
+bool torchSupports(const std::string& dtype) {
+  for (const auto& d : kDtypes)
+    if (dtype == d.name) return true;
+  return false;
 }
 
-Result<torch::Tensor> readSlot(int fd, const Slot& s, std::uint64_t base, const std::string& path) {
+Result<torch::Tensor> readSlot(int fd, const SafetensorsEntry& s, std::uint64_t base, const std::string& path) {
+  if (!torchSupports(s.dtype))
+    return makeError(ErrorCode::Unsupported, "tensor '" + s.name + "' has unsupported dtype \"" + s.dtype + "\"", path);
   try {
-    torch::Tensor t = torch::empty(s.shape, torch::TensorOptions().dtype(s.type));
+    const torch::ScalarType type = torchType(s.dtype);
+    torch::Tensor t = torch::empty(s.shape, torch::TensorOptions().dtype(type));
     STAMP_CHECK(preadAll(fd, t.data_ptr(), std::size_t(s.end - s.begin), base + s.begin, path));
-    if (t.is_floating_point() && s.type != torch::kFloat) t = t.to(torch::kFloat);
+    if (t.is_floating_point() && type != torch::kFloat) t = t.to(torch::kFloat);
     return t;
   } catch (const std::exception& ex) {
     return makeError(ErrorCode::Io, "cannot allocate tensor '" + s.name + "': " + ex.what(), path);
@@ -163,18 +115,8 @@ Result<WeightsFile> readSafetensors(const std::filesystem::path& p) {
   const auto& [header, base] = parsed;
   WeightsFile out;
   out.format = "safetensors";
-  std::vector<Slot> slots;
-  for (const auto& [name, v] : header.items()) {
-    if (name == "__metadata__") {
-      STAMP_CHECK(readMetadata(v, out, path));
-      continue;
-    }
-    STAMP_ASSIGN(Slot s, parseSlot(name, v, fileSize - base, path));
-    slots.push_back(std::move(s));
-  }
-  STAMP_CHECK(checkLayout(slots, fileSize - base, path));
-  std::sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) { return a.name < b.name; });
-  for (const Slot& s : slots) {
+  out.metadata = header.metadata;
+  for (const SafetensorsEntry& s : header.entries) {
     STAMP_ASSIGN(torch::Tensor t, readSlot(fd.get(), s, base, path));
     out.tensors.emplace_back(s.name, std::move(t));
   }
