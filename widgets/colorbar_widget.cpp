@@ -97,10 +97,12 @@ void ColorBarWidget::refresh() {
   const bool has = row >= 0 && row < model_->count();
   const bool categorical = has && model_->layer(row).kind == Layer::Kind::Categorical;
   title_->setText(has ? QString::fromStdString(model_->layer(row).name) : tr("No layer"));
-  strip_->setVisible(has && !categorical);
-  limitsRow_->setVisible(has && !categorical);
+  // Rgb layers carry their own colours: no colour bar, no limits.
+  const bool direct = has && model_->layer(row).kind == Layer::Kind::Rgb;
+  strip_->setVisible(has && !categorical && !direct);
+  limitsRow_->setVisible(has && !categorical && !direct);
   legend_->setVisible(categorical);
-  if (has && !categorical) {
+  if (has && !categorical && !direct) {
     const Layer& l = model_->layer(row);
     strip_->set(int(l.colorMap), l.vmin, l.vmax);
     minBox_->setValue(l.vmin);

@@ -7,6 +7,9 @@
 namespace stamp::widgets {
 
 Rgba8 Layer::colorOf(std::size_t i) const {
+  if (kind == Kind::Rgb)
+    return i * 3 + 2 < rgb.size() ? Rgba8{rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255}
+                                  : kMissingColor;
   if (kind == Kind::Categorical) return i < codes.size() ? categoricalColor(codes[i]) : kMissingColor;
   if (i >= values.size()) return kMissingColor;
   return mapValue(colorMap, values[i], vmin, vmax);
@@ -45,6 +48,12 @@ void Layer::autoLimits(bool robust) {
 }
 
 std::string Layer::valueText(std::size_t i) const {
+  if (kind == Kind::Rgb) {
+    if (i * 3 + 2 >= rgb.size()) return "NA";
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "#%02x%02x%02x", rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+    return hex;
+  }
   if (kind == Kind::Categorical) {
     if (i >= codes.size() || codes[i] < 0 || std::size_t(codes[i]) >= categories.size())
       return "NA";

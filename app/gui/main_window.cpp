@@ -12,6 +12,7 @@
 #include <QToolBar>
 #include <QToolButton>
 
+#include "model_actions.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
 #include "widgets/layers_panel.h"
@@ -35,6 +36,7 @@ MainWindow::MainWindow(QWidget* parent)
   buildDocks();
   buildMenus();
   buildStatusBar();
+  modelActions_ = new ModelActions(this);
   connectView();
   connect(controller_, &SampleController::loaded, this, &MainWindow::showLoaded);
   connect(controller_, &SampleController::failed, this, &MainWindow::showFailure);

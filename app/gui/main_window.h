@@ -24,6 +24,8 @@ class SpotInfoPanel;
 
 namespace stamp::app {
 
+class ModelActions;
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
@@ -47,6 +49,8 @@ class MainWindow : public QMainWindow {
   widgets::NavigatorWidget* navigator() const { return navigator_; }
   widgets::SpotInfoPanel* spotInfo() const { return info_; }
   SampleController* controller() const { return controller_; }
+  /// The Model menu: model loading, embeddings and embedding layers.
+  ModelActions* modelActions() const { return modelActions_; }
   const LoadedSample* current() const { return current_.get(); }
 
  Q_SIGNALS:
@@ -80,6 +84,7 @@ class MainWindow : public QMainWindow {
   widgets::NavigatorWidget* navigator_ = nullptr;
   widgets::SpotInfoPanel* info_ = nullptr;
   SampleController* controller_;
+  ModelActions* modelActions_ = nullptr;
   std::shared_ptr<const LoadedSample> current_;
   QMenu* recentMenu_ = nullptr;
   QAction* navigatorToggle_ = nullptr;

@@ -1,0 +1,241 @@
+#include "model_controller.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QPointer>
+#include <QStandardPaths>
+#include <QtConcurrent>
+
+#include "engine/embedding_io.h"
+#include "model/config.h"
+#include "slide/slide_reader.h"
+#include "st/h5ad.h"
+
+namespace stamp::app {
+
+namespace engine = core::engine;
+
+namespace {
+
+QString describe(const core::Error& e) { return QString::fromStdString(e.describe()); }
+
+ModelJobOutcome failure(const core::Error& e) {
+  ModelJobOutcome out;
+  out.cancelled = e.code == core::ErrorCode::Cancelled;
+  out.error = describe(e);
+  return out;
+}
+
+core::Result<std::shared_ptr<engine::ModelHandle>> openModel(const ModelRequest& r) {
+  if (r.untrained) {
+    STAMP_ASSIGN(auto config, core::model::presetByName(r.preset.toStdString()));
+    return engine::ModelHandle::fromConfig(config, /*seed=*/0);
+  }
+  std::optional<std::string> config, preset;
+  if (!r.config.isEmpty()) config = r.config.toStdString();
+  else if (!r.preset.isEmpty()) preset = r.preset.toStdString();
+  return engine::ModelHandle::fromFiles(r.weights.toStdString(), config, preset);
+}
+
+// A cached table is reused only when it covers the same rows and has the parts asked for.
+std::shared_ptr<const engine::EmbeddingTable> readCache(const QString& path,
+                                                        const LoadedSample& s, bool needGene) {
+  if (path.isEmpty() || !QFileInfo::exists(path)) return nullptr;
+  auto sample = core::st::readH5ad(path.toStdString());
+  if (!sample.ok()) return nullptr;
+  auto table = engine::embeddingFromSample(*sample);
+  if (!table.ok()) return nullptr;
+  if (s.sample && table->rows() != s.sample->spotCount()) return nullptr;
+  if (needGene && table->gene.rows == 0) return nullptr;
+  return std::make_shared<const engine::EmbeddingTable>(std::move(table).value());
+}
+
+// The sample's own image, else the one shown (e.g. a slide chosen by the user for the sample):
+// image level-0 px per full-resolution (frame) px is 1 / imageToFrame.
+core::Result<engine::SampleImage> imageOf(const LoadedSample& s) {
+  auto own = engine::sampleImage(*s.sample);
+  if (own.ok() || !s.image || !(s.imageToFrame > 0)) return own;
+  return engine::SampleImage{s.image->path(), 1.0 / s.imageToFrame};
+}
+
+core::Result<engine::EmbeddingTable> embed(const engine::ModelHandle& model, const LoadedSample& s,
+                                           const core::st::Vocabulary* vocab,
+                                           core::ProgressReporter& progress) {
+  engine::EmbedOptions options;
+  if (!s.sample) {
+    // Its own reader: the view's reader serves tiles on other threads meanwhile.
+    STAMP_ASSIGN(auto slide, core::slide::openSlide(s.path.toStdString()));
+    return engine::embedGrid(model, *slide, options, &progress);
+  }
+  STAMP_ASSIGN(engine::SampleImage image, imageOf(s));
+  STAMP_ASSIGN(auto slide, core::slide::openSlide(image.path));
+  options.coordScale = image.coordScale;
+  return engine::embedSpots(model, *s.sample, *slide, vocab, options, &progress);
+}
+
+void writeCache(const QString& path, const engine::EmbeddingTable& table, const LoadedSample& s,
+                const engine::ModelHandle& model) {
+  if (path.isEmpty()) return;
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  const nlohmann::json params = {{"weights", model.weightsPath()},
+                                 {"weights_sha256", model.sha256()},
+                                 {"source", s.path.toStdString()}};
+  // A failed cache write only costs a recomputation next time.
+  (void)core::st::writeH5ad(path.toStdString(),
+                            engine::embeddingToSample(table, s.sample.get(), params));
+}
+
+}  // namespace
+
+QString defaultVocabularyFolder() {
+  const QString env = qEnvironmentVariable("STAMP_VOCAB");
+  if (!env.isEmpty()) return env;
+  const QString shared = QDir::current().absoluteFilePath(QStringLiteral("../shared/data/stamp-vocab"));
+  return QFileInfo(shared).isDir() ? QDir::cleanPath(shared) : QString();
+}
+
+ModelController::ModelController(QObject* parent)
+    : QObject(parent),
+      vocabFolder_(defaultVocabularyFolder()),
+      cacheDir_(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                QStringLiteral("/embeddings")) {
+  connect(&watcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, &ModelController::finish);
+  connect(&layerWatcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, [this] {
+    const ModelJobOutcome out = layerWatcher_.result();
+    if (out.layer) Q_EMIT layerReady(out.layer);
+    else Q_EMIT failed(out.error);
+  });
+}
+
+ModelController::~ModelController() {
+  token_.cancel();
+  watcher_.waitForFinished();  // jobs post progress to `this`
+  layerWatcher_.waitForFinished();
+}
+
+void ModelController::setVocabularyFolder(const QString& folder) {
+  if (folder != vocabFolder_) vocab_.reset();
+  vocabFolder_ = folder;
+}
+
+void ModelController::setModel(std::shared_ptr<engine::ModelHandle> model) {
+  model_ = std::move(model);
+  table_.reset();
+}
+
+QString ModelController::cachePathFor(const LoadedSample& s) const {
+  if (!model_ || cacheDir_.isEmpty()) return {};
+  QString name = s.sample ? QString::fromStdString(s.sample->name) : QFileInfo(s.path).baseName();
+  if (name.isEmpty()) name = QFileInfo(s.path).baseName();
+  QString sha = QString::fromStdString(model_->sha256()).left(12);
+  for (QChar& c : sha)
+    if (!c.isLetterOrNumber()) c = QLatin1Char('_');  // "untrained:0" is no file name
+  return QDir(cacheDir_).filePath(name + QLatin1Char('-') + sha + QStringLiteral(".h5ad"));
+}
+
+void ModelController::loadModel(const ModelRequest& request) {
+  run([request](core::CancelToken, core::ProgressCallback cb) {
+    cb(core::ProgressUpdate{"Loading model", 0, 1});
+    auto model = openModel(request);
+    if (!model.ok()) return failure(model.error());
+    ModelJobOutcome out;
+    out.model = std::move(model).value();
+    return out;
+  });
+}
+
+void ModelController::computeEmbeddings(std::shared_ptr<const LoadedSample> sample) {
+  if (!model_ || !sample) {
+    Q_EMIT failed(model_ ? tr("Open a sample or slide first") : tr("Load a model first"));
+    return;
+  }
+  auto model = model_;
+  auto vocab = vocab_;
+  const QString folder = vocabFolder_;
+  const QString path = cachePathFor(*sample);
+  run([=](core::CancelToken token, core::ProgressCallback cb) {
+    ModelJobOutcome out;
+    out.vocab = vocab;
+    if (!out.vocab && sample->sample && !folder.isEmpty()) {
+      auto v = core::st::Vocabulary::load(folder.toStdString());
+      if (!v.ok()) return failure(v.error());
+      out.vocab = std::make_shared<const core::st::Vocabulary>(std::move(v).value());
+    }
+    out.cachePath = path;
+    if ((out.table = readCache(path, *sample, out.vocab != nullptr))) {
+      out.fromCache = true;
+      return out;
+    }
+    core::ProgressReporter progress(cb, token);
+    auto table = embed(*model, *sample, out.vocab.get(), progress);
+    if (!table.ok()) return failure(table.error());
+    writeCache(path, *table, *sample, *model);
+    out.table = std::make_shared<const engine::EmbeddingTable>(std::move(table).value());
+    return out;
+  });
+}
+
+void ModelController::buildLayer(
+    std::function<core::Result<widgets::Layer>(const engine::EmbeddingTable&)> make) {
+  if (!table_) {
+    Q_EMIT failed(tr("Compute embeddings first"));
+    return;
+  }
+  layerWatcher_.waitForFinished();  // layers are quick; one at a time keeps order
+  auto table = table_;
+  layerWatcher_.setFuture(QtConcurrent::run([table, make] {
+    ModelJobOutcome out;
+    auto layer = make(*table);
+    if (!layer.ok()) return failure(layer.error());
+    out.layer = std::make_shared<const widgets::Layer>(std::move(layer).value());
+    return out;
+  }));
+}
+
+void ModelController::cancel() { token_.cancel(); }
+
+core::ProgressCallback ModelController::progressCallback() {
+  QPointer<ModelController> self(this);
+  return [self](const core::ProgressUpdate& u) {
+    const QString phase = QString::fromStdString(u.phase);
+    const double fraction = u.fraction(), eta = u.etaSeconds;
+    QMetaObject::invokeMethod(
+        self, [self, phase, fraction, eta] { if (self) Q_EMIT self->progress(phase, fraction, eta); },
+        Qt::QueuedConnection);
+  };
+}
+
+void ModelController::run(std::function<ModelJobOutcome(core::CancelToken, core::ProgressCallback)> job) {
+  if (busy()) {
+    token_.cancel();
+    watcher_.waitForFinished();
+  }
+  token_ = core::CancelToken();
+  auto token = token_;
+  auto cb = progressCallback();
+  Q_EMIT busyChanged(true);
+  watcher_.setFuture(QtConcurrent::run([job, token, cb] { return job(token, cb); }));
+}
+
+void ModelController::finish() {
+  const ModelJobOutcome out = watcher_.result();
+  Q_EMIT busyChanged(false);
+  if (out.model) {
+    setModel(out.model);
+    Q_EMIT modelLoaded(QStringLiteral("%1 (%2)")
+                           .arg(QString::fromStdString(out.model->weightsPath().empty()
+                                                           ? std::string("untrained")
+                                                           : out.model->weightsPath()),
+                                QString::fromStdString(out.model->sha256()).left(12)));
+  } else if (out.table) {
+    table_ = out.table;
+    if (out.vocab) vocab_ = out.vocab;
+    Q_EMIT embeddingsReady(out.fromCache);
+  } else if (out.cancelled) {
+    Q_EMIT cancelled();
+  } else {
+    Q_EMIT failed(out.error);
+  }
+}
+
+}  // namespace stamp::app

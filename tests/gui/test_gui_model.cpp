@@ -1,0 +1,214 @@
+// Working with the model from the GUI: an untrained tiny STAMP model embeds a generated demo
+// sample through the ModelController (worker thread, progress, cancel, h5ad cache), and the
+// embedding layers (PCA RGB, k-means clusters, similarity) colour the spots on screen.
+#include <QDir>
+#include <QFileInfo>
+#include <QScreen>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "demo/demo.h"
+#include "gui_test_support.h"
+#include "main_window.h"
+#include "model/config.h"
+#include "model_actions.h"
+#include "style.h"
+#include "widgets/colorbar_widget.h"
+#include "widgets/layer_model.h"
+#include "widgets/slide_view.h"
+
+using namespace stamp;
+using namespace stamp::widgets;
+using app::EmbeddingSource;
+
+class ModelTest : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() {
+    core::demo::DemoOptions options;
+    options.seed = 3;
+    options.width = 2400;
+    options.height = 2000;
+    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
+    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
+    h5ad_ = QString::fromStdString(paths->h5ad);
+    slide_ = QString::fromStdString(paths->slide);
+    auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
+    model_ = std::move(model).value();
+  }
+
+  void init() {
+    window_ = std::make_unique<app::MainWindow>();
+    window_->resize(1400, 900);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
+    window_->openSpatialPath(h5ad_, slide_);
+    QVERIFY(shown.wait(60000));
+    ctl()->setVocabularyFolder({});  // image embeddings only
+    ctl()->setModel(model_);
+  }
+  void cleanup() { window_.reset(); }
+
+  void embeddingLayersColourTheSpots() {
+    ctl()->setCacheDir(QDir(dir_.path()).filePath("cache-layers"));
+    QSignalSpy progress(ctl(), &app::ModelController::progress);
+    QVERIFY(compute(false));
+    QVERIFY(progress.count() > 0);
+    QVERIFY(QFileInfo::exists(ctl()->cachePathFor(*window_->current())));
+    const auto table = ctl()->embeddings();
+    QCOMPARE(table->rows(), window_->current()->sample->spotCount());
+
+    QVERIFY(addLayer([this] { window_->modelActions()->addPcaLayer(EmbeddingSource::Image); }));
+    const Layer& pca = window_->layers()->layer(0);
+    QCOMPARE(QString::fromStdString(pca.name), QStringLiteral("Image embedding (PCA RGB)"));
+    QCOMPARE(pca.kind, Layer::Kind::Rgb);
+    QCOMPARE(pca.spotCount(), table->rows());
+    checkSpotColours();
+    saveWindow(QStringLiteral("model_pca_rgb"));
+
+    window_->modelActions()->clusterCount()->setValue(4);
+    QVERIFY(addLayer([this] { window_->modelActions()->addClusterLayer(EmbeddingSource::Image); }));
+    const Layer& clusters = window_->layers()->layer(0);
+    QCOMPARE(clusters.kind, Layer::Kind::Categorical);
+    QCOMPARE(clusters.categories.size(), std::size_t(4));
+    QVERIFY(QString::fromStdString(clusters.name).contains(QStringLiteral("k = 4")));
+    QCOMPARE(window_->colorBar()->legendEntries().size(), 4);
+    checkSpotColours();
+    saveWindow(QStringLiteral("model_kmeans"));
+
+    QVERIFY(addLayer([this] { window_->modelActions()->addSimilarityLayer(5); }));
+    const Layer& sim = window_->layers()->layer(0);
+    QCOMPARE(QString::fromStdString(sim.name), QStringLiteral("Similarity to clicked spot"));
+    QVERIFY(std::abs(sim.values[5] - 1.f) < 1e-4);
+    // Gene parts were not computed: asking for them reports, adds nothing.
+    QSignalSpy failed(ctl(), &app::ModelController::failed);
+    const int before = window_->layers()->count();
+    window_->modelActions()->addPcaLayer(EmbeddingSource::Gene);
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(window_->layers()->count(), before);
+  }
+
+  void secondComputeReadsTheCache() {
+    ctl()->setCacheDir(QDir(dir_.path()).filePath("cache-reuse"));
+    QVERIFY(compute(false));
+    const auto first = ctl()->embeddings();
+    QSignalSpy progress(ctl(), &app::ModelController::progress);
+    QVERIFY(compute(true));
+    const auto second = ctl()->embeddings();
+    QVERIFY(second != first);
+    QCOMPARE(progress.count(), 0);  // read back, not recomputed
+    QCOMPARE(second->rows(), first->rows());
+    QCOMPARE(second->ids, first->ids);
+    QCOMPARE(second->image.data, first->image.data);
+  }
+
+  void cancelLeavesNoLayer() {
+    ctl()->setCacheDir(QDir(dir_.path()).filePath("cache-cancel"));
+    const int layersBefore = window_->layers()->count();
+    QSignalSpy cancelled(ctl(), &app::ModelController::cancelled);
+    QSignalSpy ready(ctl(), &app::ModelController::embeddingsReady);
+    QSignalSpy progress(ctl(), &app::ModelController::progress);
+    window_->modelActions()->computeEmbeddings();
+    QVERIFY(ctl()->busy());
+    QVERIFY(progress.wait(60000));
+    ctl()->cancel();
+    QVERIFY(cancelled.wait(120000));
+    QCOMPARE(ready.count(), 0);
+    QVERIFY(!ctl()->embeddings());
+    QVERIFY(!ctl()->busy());
+    QCOMPARE(window_->layers()->count(), layersBefore);
+    QVERIFY(!QFileInfo::exists(ctl()->cachePathFor(*window_->current())));
+    QVERIFY(window_->modelActions()->computeAction()->isEnabled());
+    // Still responsive: the view zooms and repaints.
+    const double zoom = window_->view()->transform().zoom;
+    window_->view()->zoomIn();
+    QVERIFY(window_->view()->transform().zoom > zoom);
+  }
+
+  void slideWithoutSpotsShowsGridPatches() {
+    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
+    window_->openSlidePath(slide_);
+    QVERIFY(shown.wait(60000));
+    QVERIFY(!window_->current()->sample);
+    ctl()->setCacheDir(QDir(dir_.path()).filePath("cache-grid"));
+    QVERIFY(compute(false));
+    const auto table = ctl()->embeddings();
+    QVERIFY(table->rows() >= 4);
+    QVERIFY(!table->gridRow.empty());
+    QVERIFY(addLayer([this] { window_->modelActions()->addPcaLayer(EmbeddingSource::Image); }));
+    QCOMPARE(window_->layers()->layer(0).spotCount(), table->rows());
+    window_->view()->fitToView();
+    checkSpotColours(4);
+    saveWindow(QStringLiteral("model_grid_pca"));
+  }
+
+ private:
+  app::ModelController* ctl() const { return window_->modelActions()->controller(); }
+
+  bool compute(bool expectCache) {
+    QSignalSpy ready(ctl(), &app::ModelController::embeddingsReady);
+    QSignalSpy failed(ctl(), &app::ModelController::failed);
+    window_->modelActions()->computeEmbeddings();
+    if (!ready.wait(280000)) {
+      qWarning() << "no embeddings:" << (failed.isEmpty() ? QString() : failed.first().at(0).toString());
+      return false;
+    }
+    return ready.first().at(0).toBool() == expectCache && ctl()->embeddings();
+  }
+
+  bool addLayer(const std::function<void()>& request) {
+    const int before = window_->layers()->count();
+    request();
+    return guitest::waitUntil([&] { return window_->layers()->count() == before + 1; }, 60000);
+  }
+
+  // Opaque, no outlines: every on-screen spot centre shows the top layer's colour.
+  void checkSpotColours(int minSpots = 20) {
+    LayerModel* layers = window_->layers();
+    layers->setOpacity(0, 1.f);
+    window_->view()->setOutlines(false);
+    QVERIFY(guitest::waitForTiles(*window_->view()));
+    QTest::qWait(100);
+    const QImage frame = window_->view()->grabFramebuffer();
+    const auto table = ctl()->embeddings();  // rows are the spots (or grid patches), in order
+    int checked = 0, ok = 0;
+    for (std::size_t i = 0; i < table->rows(); ++i) {
+      const QPoint p = window_->view()->transform().toWidget({table->x[i], table->y[i]}).toPoint();
+      if (!frame.rect().adjusted(0, 0, -1, -1).contains(p)) continue;
+      const Rgba8 want = layers->layer(0).colorOf(i);
+      const QColor got = frame.pixelColor(p);
+      ++checked;
+      ok += std::abs(got.red() - want.r) <= 8 && std::abs(got.green() - want.g) <= 8 &&
+            std::abs(got.blue() - want.b) <= 8;
+    }
+    QVERIFY(checked >= minSpots);
+    QCOMPARE(ok, checked);
+  }
+
+  void saveWindow(const QString& name) {
+    QTest::qWait(200);
+    guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), name);
+  }
+
+  QTemporaryDir dir_;
+  QString h5ad_, slide_;
+  std::shared_ptr<core::engine::ModelHandle> model_;
+  std::unique_ptr<app::MainWindow> window_;
+};
+
+int main(int argc, char** argv) {
+  QTemporaryDir config;
+  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+  qputenv("XDG_CACHE_HOME", config.path().toUtf8());
+  stamp::guitest::setGlFormat();
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
+  stamp::app::applyStyle(app);
+  ModelTest test;
+  return QTest::qExec(&test, argc, argv);
+}
+#include "test_gui_model.moc"
