@@ -61,7 +61,7 @@ void drawScaleBar(cv::Mat& canvas, const FigureLayout& f, const TextStyle& t) {
 
 void drawColorBar(cv::Mat& canvas, const FigureOptions& o, const FigureLayout& f, const TextStyle& t) {
   const int barW = int(std::lround(t.px * 1.1));
-  const int top = f.mapY + int(t.px * 2.2);
+  const int top = f.mapY + int(t.px * 3.0);
   const int len = std::max(int(t.px * 4), std::min(int(f.mapH * 0.55), f.mapH - int(t.px * 3)));
   for (int y = 0; y < len; ++y) {
     const double v = 1.0 - double(y) / std::max(1, len - 1);
@@ -77,7 +77,7 @@ void drawColorBar(cv::Mat& canvas, const FigureOptions& o, const FigureLayout& f
 
 void drawLegend(cv::Mat& canvas, const FigureInput& in, const FigureLayout& f, const TextStyle& t) {
   const int row = int(t.px * 1.8);
-  int y = f.mapY + int(t.px * 2.2) + row / 2;
+  int y = f.mapY + int(t.px * 3.0) + row / 2;
   for (std::size_t c = 0; c < in.layer.categories.size(); ++c, y += row) {
     const cv::Point centre(f.panelX + int(t.px * 0.6), y);
     cv::circle(canvas, centre, int(t.px * 0.6), bgr(categoricalColor(int(c))), cv::FILLED, cv::LINE_AA);

@@ -80,7 +80,7 @@ void scaleBar(std::ostream& os, const FigureLayout& f, const TextStyle& t) {
 }
 
 void colorBar(std::ostream& os, const FigureOptions& o, const FigureLayout& f, const TextStyle& t) {
-  const double barW = t.px * 1.1, top = f.mapY + t.px * 2.2;
+  const double barW = t.px * 1.1, top = f.mapY + t.px * 3.0;
   const double len = std::max(t.px * 4, std::min(f.mapH * 0.55, f.mapH - t.px * 3));
   os << "<defs><linearGradient id=\"cbar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n";
   for (int i = 0; i <= 16; ++i)
@@ -98,7 +98,7 @@ void colorBar(std::ostream& os, const FigureOptions& o, const FigureLayout& f, c
 
 void legend(std::ostream& os, const FigureInput& in, const FigureLayout& f, const TextStyle& t) {
   const double row = int(t.px * 1.8);
-  double y = f.mapY + t.px * 2.2 + row / 2;
+  double y = f.mapY + t.px * 3.0 + row / 2;
   for (std::size_t c = 0; c < in.layer.categories.size(); ++c, y += row) {
     const double r = t.px * 0.6;
     os << "<rect x=\"" << num(f.panelX) << "\" y=\"" << num(y - r) << "\" width=\"" << num(2 * r)
