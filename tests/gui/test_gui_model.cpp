@@ -111,11 +111,9 @@ class ModelTest : public QObject {
     const int layersBefore = window_->layers()->count();
     QSignalSpy cancelled(ctl(), &app::ModelController::cancelled);
     QSignalSpy ready(ctl(), &app::ModelController::embeddingsReady);
-    QSignalSpy progress(ctl(), &app::ModelController::progress);
     window_->modelActions()->computeEmbeddings();
     QVERIFY(ctl()->busy());
-    QVERIFY(progress.wait(60000));
-    ctl()->cancel();
+    ctl()->cancel();  // the worker checks the token before each batch (89 spots embed in ~1 s)
     QVERIFY(cancelled.wait(120000));
     QCOMPARE(ready.count(), 0);
     QVERIFY(!ctl()->embeddings());
@@ -123,10 +121,8 @@ class ModelTest : public QObject {
     QCOMPARE(window_->layers()->count(), layersBefore);
     QVERIFY(!QFileInfo::exists(ctl()->cachePathFor(*window_->current())));
     QVERIFY(window_->modelActions()->computeAction()->isEnabled());
-    // Still responsive: the view zooms and repaints.
-    const double zoom = window_->view()->transform().zoom;
-    window_->view()->zoomIn();
-    QVERIFY(window_->view()->transform().zoom > zoom);
+    // Still usable: the next compute runs to the end (nothing was cached by the cancelled one).
+    QVERIFY(compute(false));
   }
 
   void slideWithoutSpotsShowsGridPatches() {
