@@ -151,7 +151,8 @@ Split splitSpots(const std::vector<std::shared_ptr<const SampleSource>>& sources
   for (const auto& id : slides)
     if (unit(mix(o.seed, std::hash<std::string>{}(id))) < o.valFraction) val.insert(id);
   if (val.empty() && slides.size() >= 2 && o.valFraction > 0) val.insert(slides.back());
-  if (val.size() == slides.size() && slides.size() >= 2) val.erase(slides.front());
+  // Something must train: with one slide (or every slide drawn) the first slide stays in training.
+  if (!slides.empty() && val.size() == slides.size()) val.erase(slides.front());
   for (std::size_t si = 0; si < sources.size(); ++si)
     for (std::size_t i = 0; i < sources[si]->size(); ++i)
       (val.count(sources[si]->slideId) ? out.val : out.train).push_back({int(si), int(i)});
