@@ -125,3 +125,21 @@ TEST(Cli, EmbedAndLocalizeWithReferenceWeights) {
   EXPECT_EQ(runStamp("localize --slide x --weights y --out z", &log), 2);  // no reference given
   fs::remove_all(dir);
 }
+
+TEST(Cli, EmbedRealVisiumOnItsLowresImage) {
+  STAMP_REQUIRE_DATA("visium/human-heart-v1-subset");
+  if (!stamp::test::pythonHas("torch, anndata")) GTEST_SKIP() << "/usr/bin/python3 lacks torch/anndata";
+  const std::string ref = (stamp::test::sourceDir().parent_path() / "shared/reference/stamp_ref.py").string();
+  fs::path dir = stamp::test::scratchDir("cli-heart");
+  std::string log;
+  ASSERT_EQ(runCommand("/usr/bin/python3 " + shellQuote(ref) + " fixture --preset tiny --out " + shellQuote(dir.string()), &log), 0) << log;
+  // No full-resolution slide: the lowres PNG with its scale factor, the pixel size from the
+  // 55 um spot diameter.
+  ASSERT_EQ(runStamp("embed --st " + shellQuote(dataPath.string()) + " --weights " + shellQuote((dir / "model.safetensors").string()) +
+                         " --image-only --out " + shellQuote((dir / "heart.h5ad").string()), &log), 0) << log;
+  std::string py = "import anndata, numpy as np; a = anndata.read_h5ad('" + (dir / "heart.h5ad").string() +
+                   "'); x = a.obsm['X_stamp_image']; assert a.n_obs == 100 and a.n_vars == 100, a; "
+                   "assert not np.isnan(x).any(); assert (a.obs['stamp_image_valid'] > 0).sum() > 50";
+  ASSERT_EQ(runCommand("/usr/bin/python3 -c " + shellQuote(py), &log), 0) << log;
+  fs::remove_all(dir);
+}
