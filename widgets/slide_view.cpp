@@ -24,6 +24,9 @@ SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent) {
 }
 
 SlideView::~SlideView() {
+  // ~QOpenGLWidget destroys the context after our members are gone; its aboutToBeDestroyed
+  // must not reach the lambda below then (it would free GL objects of destroyed layers).
+  if (QOpenGLContext* ctx = context()) disconnect(ctx, nullptr, this, nullptr);
   makeCurrent();
   releaseGl();
   doneCurrent();
@@ -33,6 +36,7 @@ void SlideView::releaseGl() {
   if (!gl_ || !gl_->ready()) return;
   tiles_.releaseGl(*gl_);
   spots_.releaseGl(*gl_);
+  gl_.reset();  // a recreated context gets a fresh renderer from initializeGL()
 }
 
 void SlideView::setImage(std::shared_ptr<core::slide::SlideReader> reader, double imageToFrame,
