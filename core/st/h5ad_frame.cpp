@@ -111,15 +111,6 @@ Result<ObsColumn> readColumn(hid_t frame, const std::string& col, const std::str
   return c;
 }
 
-size_t columnLength(const ObsColumn& c) {
-  switch (c.kind) {
-    case ObsColumn::Kind::Categorical: return c.codes.size();
-    case ObsColumn::Kind::String: return c.strings.size();
-    case ObsColumn::Kind::Numeric: return c.numbers.size();
-  }
-  return 0;
-}
-
 Result<std::vector<std::string>> columnOrder(hid_t g, const std::string& indexName) {
   std::vector<std::string> order;
   if (h5::hasAttr(g, "column-order")) {
@@ -161,8 +152,8 @@ Result<Frame> readFrameGroup(hid_t f, const std::string& name, const std::string
       continue;
     }
     STAMP_ASSIGN(ObsColumn c, std::move(read));
-    if (columnLength(c) != fr.index.size())
-      return makeError(ErrorCode::Mismatch, "column has " + std::to_string(columnLength(c)) +
+    if (c.size() != fr.index.size())
+      return makeError(ErrorCode::Mismatch, "column has " + std::to_string(c.size()) +
                                                 " values for " + std::to_string(fr.index.size()) +
                                                 " rows", what);
     fr.columns[col] = std::move(c);

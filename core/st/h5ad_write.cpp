@@ -18,15 +18,6 @@ bool validKey(const std::string& k) {
   return !k.empty() && k != "." && k.find('/') == std::string::npos && k != "_index";
 }
 
-size_t columnLength(const ObsColumn& c) {
-  switch (c.kind) {
-    case ObsColumn::Kind::Categorical: return c.codes.size();
-    case ObsColumn::Kind::String: return c.strings.size();
-    case ObsColumn::Kind::Numeric: return c.numbers.size();
-  }
-  return 0;
-}
-
 Status checkSample(const SpatialSample& s, const std::string& path) {
   auto fail = [&](const std::string& m) { return makeError(ErrorCode::InvalidArgument, m, path); };
   if (auto why = s.counts.validate()) return fail("invalid count matrix: " + *why);
@@ -34,7 +25,7 @@ Status checkSample(const SpatialSample& s, const std::string& path) {
     return fail("count matrix shape does not match the spots and genes");
   for (const auto& [name, c] : s.obs) {
     if (!validKey(name)) return fail("obs column name '" + name + "' cannot be stored");
-    if (columnLength(c) != s.spots.size()) return fail("obs column '" + name + "' has the wrong length");
+    if (c.size() != s.spots.size()) return fail("obs column '" + name + "' has the wrong length");
     for (auto code : c.codes)
       if (c.kind == ObsColumn::Kind::Categorical && (code < -1 || code >= std::int32_t(c.categories.size())))
         return fail("obs column '" + name + "' has a code outside its categories");

@@ -62,6 +62,10 @@ struct ObsColumn {
   std::vector<double> numbers;          // numeric column
   std::vector<std::string> strings;     // plain string column
   enum class Kind { Categorical, Numeric, String } kind = Kind::Numeric;
+  /// Rows in the column, whatever its kind.
+  std::size_t size() const {
+    return kind == Kind::Categorical ? codes.size() : kind == Kind::String ? strings.size() : numbers.size();
+  }
 };
 
 struct SpatialSample {
