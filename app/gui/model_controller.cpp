@@ -6,6 +6,8 @@
 #include <QStandardPaths>
 #include <QtConcurrent>
 
+#include "background_job.h"
+
 #include "engine/embedding_io.h"
 #include "model/config.h"
 #include "slide/slide_reader.h"
@@ -195,26 +197,14 @@ void ModelController::buildLayer(
 void ModelController::cancel() { token_.cancel(); }
 
 core::ProgressCallback ModelController::progressCallback() {
-  QPointer<ModelController> self(this);
-  return [self](const core::ProgressUpdate& u) {
-    const QString phase = QString::fromStdString(u.phase);
-    const double fraction = u.fraction(), eta = u.etaSeconds;
-    QMetaObject::invokeMethod(
-        self, [self, phase, fraction, eta] { if (self) Q_EMIT self->progress(phase, fraction, eta); },
-        Qt::QueuedConnection);
-  };
+  return queuedProgress(this, [](ModelController* c, const core::ProgressUpdate& u) {
+    Q_EMIT c->progress(QString::fromStdString(u.phase), u.fraction(), u.etaSeconds);
+  });
 }
 
 void ModelController::run(std::function<ModelJobOutcome(core::CancelToken, core::ProgressCallback)> job) {
-  if (busy()) {
-    token_.cancel();
-    watcher_.waitForFinished();
-  }
-  token_ = core::CancelToken();
-  auto token = token_;
-  auto cb = progressCallback();
+  startJob(watcher_, token_, std::move(job), progressCallback());
   Q_EMIT busyChanged(true);
-  watcher_.setFuture(QtConcurrent::run([job, token, cb] { return job(token, cb); }));
 }
 
 void ModelController::finish() {

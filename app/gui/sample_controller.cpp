@@ -5,6 +5,8 @@
 #include <QStandardPaths>
 #include <QtConcurrent>
 
+#include "background_job.h"
+
 #include "st/open_spatial.h"
 
 namespace stamp::app {
@@ -117,26 +119,14 @@ SampleController::~SampleController() {
 }
 
 core::ProgressCallback SampleController::progressCallback() {
-  QPointer<SampleController> self(this);
-  return [self](const core::ProgressUpdate& u) {
-    const QString phase = QString::fromStdString(u.phase);
-    const double fraction = u.fraction();
-    QMetaObject::invokeMethod(
-        self, [self, phase, fraction] { if (self) Q_EMIT self->progress(phase, fraction); },
-        Qt::QueuedConnection);
-  };
+  return queuedProgress(this, [](SampleController* c, const core::ProgressUpdate& u) {
+    Q_EMIT c->progress(QString::fromStdString(u.phase), u.fraction());
+  });
 }
 
 void SampleController::run(std::function<LoadOutcome(core::CancelToken, core::ProgressCallback)> job) {
-  if (busy()) {
-    token_.cancel();
-    watcher_.waitForFinished();
-  }
-  token_ = core::CancelToken();
-  auto token = token_;
-  auto cb = progressCallback();
+  startJob(watcher_, token_, std::move(job), progressCallback());
   Q_EMIT busyChanged(true);
-  watcher_.setFuture(QtConcurrent::run([job, token, cb] { return job(token, cb); }));
 }
 
 void SampleController::openSlide(const QString& path) {
