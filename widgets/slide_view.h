@@ -10,6 +10,8 @@
 
 #include "slide/slide_reader.h"
 #include "widgets/gl_renderer.h"
+#include "widgets/heatmap_overlay.h"
+#include "widgets/region_overlay.h"
 #include "widgets/scale_bar.h"
 #include "widgets/spot_overlay.h"
 #include "widgets/tile_layer.h"
@@ -22,7 +24,9 @@ class LayerModel;
 class SlideView : public QOpenGLWidget {
   Q_OBJECT
  public:
-  enum class Tool { Pan, Lasso };
+  /// Region: a click places, a drag moves the localization region box (regionChosen on release).
+  enum class Tool { Pan, Lasso, Region };
+  Q_ENUM(Tool)
 
   explicit SlideView(QWidget* parent = nullptr);
   ~SlideView() override;
@@ -54,7 +58,7 @@ class SlideView : public QOpenGLWidget {
   std::optional<double> magnification() const;
   const core::slide::SlideReader* reader() const { return tiles_.reader(); }
 
-  void setTool(Tool tool) { tool_ = tool; }
+  void setTool(Tool tool);
   Tool tool() const { return tool_; }
   const SpotOverlay& spots() const { return spots_; }
   void setSelection(std::vector<int> spots);
@@ -63,6 +67,25 @@ class SlideView : public QOpenGLWidget {
   void setOutlines(bool on);
   bool outlines() const { return spots_.outlines(); }
   int hoveredSpot() const { return hovered_; }
+
+  /// Localization overlays (frame coordinates). The region box keeps its side (set by the app
+  /// from the magnification: 6 half-patch sizes) and is drawn with its 3 x 3 grid.
+  void setRegionSide(double framePx) { regionSide_ = framePx; }
+  double regionSide() const { return regionSide_; }
+  /// Places the box (no signal); nullopt removes it together with its probabilities.
+  void setRegion(std::optional<QRectF> frame);
+  std::optional<QRectF> region() const { return overlay_.region; }
+  /// 3 x 3 cell probabilities over the region (k = 3 * row + col), the true cell or -1.
+  void setCellProbabilities(std::optional<std::array<float, 9>> probs, int trueCell = -1);
+  const RegionOverlay& regionOverlay() const { return overlay_; }
+  void setReferenceMark(std::optional<QRectF> frame);
+  void setHitMarks(std::vector<QRectF> frames);
+  /// An image over `frameRect`, drawn under the spots; its alpha hides what was not computed.
+  void setHeatmap(QImage image, QRectF frameRect);
+  void clearHeatmap();
+  bool hasHeatmap() const { return heatmap_.hasImage(); }
+  QRectF heatmapRect() const { return heatmap_.frameRect(); }
+  void setHeatmapOpacity(float opacity);
 
   /// True once every visible tile of the wanted level is on screen (tests wait for this).
   bool tilesComplete() const { return tiles_.complete(); }
@@ -75,7 +98,12 @@ class SlideView : public QOpenGLWidget {
   void cursorMoved(QPointF frame, bool insideContent);
   void spotHovered(int spot);  // -1 when none
   void spotClicked(int spot);
+  /// Every click (not a drag), in frame coordinates, whether or not it hit a spot.
+  void pointClicked(QPointF frame);
   void selectionChanged(int count);
+  /// The region box was placed or dragged by the user (emitted on release).
+  void regionChosen(QRectF frame);
+  void toolChanged(stamp::widgets::SlideView::Tool tool);
   void loadError(const QString& message);
 
  protected:
@@ -96,11 +124,15 @@ class SlideView : public QOpenGLWidget {
   void setZoomAround(double zoom, QPointF anchor);
   void updateHover(const QPointF& widgetPos);
   void clickAt(const QPointF& widgetPos, bool toggle);
+  void moveRegionTo(const QPointF& frameCentre);
   double minZoom() const;
   double maxZoom() const;
 
   ViewTransform view_;
   TileLayer tiles_;
+  HeatmapOverlay heatmap_;
+  RegionOverlay overlay_;
+  double regionSide_ = 0;
   SpotOverlay spots_;
   std::unique_ptr<GlRenderer> gl_;
   LayerModel* layers_ = nullptr;
@@ -110,7 +142,8 @@ class SlideView : public QOpenGLWidget {
   Tool tool_ = Tool::Pan;
   int hovered_ = -1;
   // Mouse gesture state.
-  bool dragging_ = false, lassoing_ = false, moved_ = false;
+  bool dragging_ = false, lassoing_ = false, moved_ = false, regionDragging_ = false;
+  QPointF regionGrab_;  // frame offset from the region centre to where it was grabbed
   QPointF pressPos_, lastPos_;
   QPolygonF lasso_;  // widget pixels while drawing
   QVariantAnimation zoomAnim_;

@@ -42,7 +42,15 @@ void SlideView::wheelEvent(QWheelEvent* e) {
 void SlideView::mousePressEvent(QMouseEvent* e) {
   pressPos_ = lastPos_ = e->position();
   moved_ = false;
-  if (e->button() == Qt::LeftButton) {
+  if (e->button() == Qt::LeftButton && tool_ == Tool::Region &&
+      !(e->modifiers() & Qt::ShiftModifier) && regionSide_ > 0) {
+    // Grabbing the box keeps the grip; pressing elsewhere brings the box under the cursor.
+    const QPointF f = view_.toFrame(e->position());
+    regionGrab_ = overlay_.region && overlay_.region->contains(f) ? f - overlay_.region->center()
+                                                                  : QPointF();
+    regionDragging_ = true;
+    moveRegionTo(f - regionGrab_);
+  } else if (e->button() == Qt::LeftButton) {
     lassoing_ = tool_ == Tool::Lasso || (e->modifiers() & Qt::ShiftModifier);
     dragging_ = !lassoing_;
     lasso_.clear();
@@ -58,6 +66,7 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
   const QPointF pos = e->position();
   if ((pos - pressPos_).manhattanLength() > 4) moved_ = true;
   if (dragging_) panBy(pos - lastPos_);
+  if (regionDragging_) moveRegionTo(view_.toFrame(pos) - regionGrab_);
   if (lassoing_) {
     lasso_ << pos;
     update();
@@ -69,7 +78,10 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
 }
 
 void SlideView::mouseReleaseEvent(QMouseEvent* e) {
-  if (lassoing_) {
+  if (regionDragging_) {
+    regionDragging_ = false;
+    if (overlay_.region) Q_EMIT regionChosen(*overlay_.region);
+  } else if (lassoing_) {
     lassoing_ = false;
     QPolygonF framePoly;
     for (const QPointF& p : lasso_) framePoly << view_.toFrame(p);
@@ -94,6 +106,12 @@ void SlideView::clickAt(const QPointF& widgetPos, bool toggle) {
   }
   setSelection(std::move(sel));
   Q_EMIT spotClicked(spot);
+  Q_EMIT pointClicked(view_.toFrame(widgetPos));
+}
+
+void SlideView::moveRegionTo(const QPointF& c) {
+  const double s = regionSide_;
+  setRegion(QRectF(c.x() - s / 2, c.y() - s / 2, s, s));
 }
 
 void SlideView::updateHover(const QPointF& widgetPos) {
@@ -124,7 +142,7 @@ void SlideView::keyPressEvent(QKeyEvent* e) {
     case Qt::Key_Up: panBy(QPointF(0, step)); break;
     case Qt::Key_Down: panBy(QPointF(0, -step)); break;
     case Qt::Key_Escape:
-      lassoing_ = false;
+      lassoing_ = regionDragging_ = false;
       lasso_.clear();
       setSelection({});
       break;

@@ -12,7 +12,9 @@
 #include <QToolBar>
 #include <QToolButton>
 
+#include "localize_actions.h"
 #include "model_actions.h"
+#include "query_actions.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
 #include "widgets/layers_panel.h"
@@ -37,6 +39,8 @@ MainWindow::MainWindow(QWidget* parent)
   buildMenus();
   buildStatusBar();
   modelActions_ = new ModelActions(this);
+  localizeActions_ = new LocalizeActions(this);
+  queryActions_ = new QueryActions(this);
   connectView();
   connect(controller_, &SampleController::loaded, this, &MainWindow::showLoaded);
   connect(controller_, &SampleController::failed, this, &MainWindow::showFailure);

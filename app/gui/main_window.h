@@ -25,6 +25,8 @@ class SpotInfoPanel;
 namespace stamp::app {
 
 class ModelActions;
+class LocalizeActions;
+class QueryActions;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -51,6 +53,10 @@ class MainWindow : public QMainWindow {
   SampleController* controller() const { return controller_; }
   /// The Model menu: model loading, embeddings and embedding layers.
   ModelActions* modelActions() const { return modelActions_; }
+  /// The Localize menu: cross-scale patch localization, dense search, evaluation.
+  LocalizeActions* localizeActions() const { return localizeActions_; }
+  /// The Query menu: query by patch/genes, patch -> genes, compare selections.
+  QueryActions* queryActions() const { return queryActions_; }
   const LoadedSample* current() const { return current_.get(); }
 
  Q_SIGNALS:
@@ -85,6 +91,8 @@ class MainWindow : public QMainWindow {
   widgets::SpotInfoPanel* info_ = nullptr;
   SampleController* controller_;
   ModelActions* modelActions_ = nullptr;
+  LocalizeActions* localizeActions_ = nullptr;
+  QueryActions* queryActions_ = nullptr;
   std::shared_ptr<const LoadedSample> current_;
   QMenu* recentMenu_ = nullptr;
   QAction* navigatorToggle_ = nullptr;

@@ -1,0 +1,89 @@
+#pragma once
+/// ComparePanel: "Compare two selections". Group A and B come from the slide view's lasso
+/// selection (stored with "Selection → A/B") or from two categories of a categorical obs
+/// column; Compare runs the Wilcoxon test per gene on a worker (effect size, z, p, BH) and
+/// shows a sortable table and a volcano plot; Export writes the table as CSV (atomically).
+#include <QFutureWatcher>
+#include <QWidget>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "analysis/differential.h"
+#include "st/spatial_sample.h"
+
+class QChartView;
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QSortFilterProxyModel;
+class QStandardItemModel;
+class QTableView;
+
+namespace stamp::app {
+
+struct CompareOutcome {
+  std::vector<core::analysis::GeneDifference> rows;
+  QString error;
+};
+
+class ComparePanel : public QWidget {
+  Q_OBJECT
+ public:
+  enum Column { Gene, Log2Fc, MeanA, MeanB, Z, P, PAdj, ColumnCount };
+
+  explicit ComparePanel(QWidget* parent = nullptr);
+  ~ComparePanel() override;
+
+  /// The sample whose spots the groups index (null: nothing to compare).
+  void setSample(std::shared_ptr<const core::st::SpatialSample> sample);
+  /// The slide view's current selection, offered by the A/B buttons.
+  void setCurrentSelection(std::vector<int> spots);
+  void setGroupA(std::vector<std::int64_t> spots, const QString& label);
+  void setGroupB(std::vector<std::int64_t> spots, const QString& label);
+  /// Both groups from categories of a categorical obs column; false (and a message) if impossible.
+  bool setGroupsFromCategories(const QString& column, const QString& a, const QString& b);
+  /// Starts the comparison on a worker; `compared` or `failed` follows.
+  void compare();
+  core::Status exportCsv(const QString& path) const;
+
+  const std::vector<core::analysis::GeneDifference>& results() const { return results_; }
+  bool busy() const { return watcher_.isRunning(); }
+  QTableView* tableView() const { return table_; }
+  QStandardItemModel* tableModel() const { return model_; }
+  QChartView* volcano() const { return chart_; }
+
+ Q_SIGNALS:
+  void compared(int genes);
+  void failed(const QString& message);
+
+ private:
+  void buildGroupRow();
+  void fillCategoryColumns();
+  void fillCategories();
+  void finished();
+  void showTable();
+  void showVolcano();
+  void chooseExport();
+  void setMessage(const QString& text, bool error = false);
+
+  std::shared_ptr<const core::st::SpatialSample> sample_;
+  std::vector<int> selection_;
+  std::vector<std::int64_t> groupA_, groupB_;
+  QString labelA_, labelB_;
+  std::vector<core::analysis::GeneDifference> results_;
+  QFutureWatcher<CompareOutcome> watcher_;
+  QLabel* groupsLabel_ = nullptr;
+  QLabel* message_ = nullptr;
+  QComboBox* column_ = nullptr;
+  QComboBox* catA_ = nullptr;
+  QComboBox* catB_ = nullptr;
+  QPushButton* compareButton_ = nullptr;
+  QPushButton* exportButton_ = nullptr;
+  QStandardItemModel* model_ = nullptr;
+  QSortFilterProxyModel* proxy_ = nullptr;
+  QTableView* table_ = nullptr;
+  QChartView* chart_ = nullptr;
+};
+
+}  // namespace stamp::app

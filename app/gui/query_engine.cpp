@@ -1,0 +1,194 @@
+#include "query_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "analysis/embedding_stats.h"
+#include "data/crops.h"
+#include "engine/embedding_io.h"
+#include "engine/query.h"
+#include "sample_controller.h"
+#include "slide/slide_reader.h"
+#include "st/h5ad.h"
+
+namespace stamp::app {
+
+using core::ErrorCode;
+using core::makeError;
+using core::Result;
+using core::engine::EmbeddingTable;
+using widgets::Layer;
+
+namespace {
+
+// Cosines of the image rows to `query`, NaN where a row was not embedded (missing, not 0).
+Result<std::vector<float>> imageCosines(const EmbeddingTable& table, const std::vector<float>& query) {
+  if (table.image.rows == 0) return makeError(ErrorCode::InvalidArgument, "no image embeddings computed");
+  if (std::int64_t(query.size()) != table.image.cols)
+    return makeError(ErrorCode::Mismatch, "the query has " + std::to_string(query.size()) +
+                                              " dimensions, the embeddings " +
+                                              std::to_string(table.image.cols));
+  for (float v : query)
+    if (!std::isfinite(v)) return makeError(ErrorCode::InvalidArgument, "the query embedding is not finite");
+  auto values = core::analysis::cosineToVector(table.image, query);
+  for (std::size_t i = 0; i < values.size() && i < table.imageValid.size(); ++i)
+    if (!table.imageValid[i]) values[i] = std::nanf("");
+  return values;
+}
+
+// Row indices sorted by decreasing value, NaN last.
+std::vector<std::int64_t> rankDescending(const std::vector<float>& v) {
+  std::vector<std::int64_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    const float x = v[std::size_t(a)], y = v[std::size_t(b)];
+    if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+    return x > y;
+  });
+  return order;
+}
+
+}  // namespace
+
+Result<std::vector<float>> imageEmbeddingRow(const EmbeddingTable& table, std::int64_t row) {
+  if (row < 0 || row >= table.image.rows)
+    return makeError(ErrorCode::InvalidArgument, "patch " + std::to_string(row) + " is not in the embedding table");
+  if (std::size_t(row) < table.imageValid.size() && !table.imageValid[std::size_t(row)])
+    return makeError(ErrorCode::InvalidArgument, "patch " + table.ids[std::size_t(row)] +
+                                                     " could not be embedded (outside the slide)");
+  const auto d = std::size_t(table.image.cols);
+  const auto first = table.image.data.begin() + std::ptrdiff_t(std::size_t(row) * d);
+  return std::vector<float>(first, first + std::ptrdiff_t(d));
+}
+
+Result<Layer> querySimilarityLayer(const EmbeddingTable& table, const std::vector<float>& query,
+                                   const std::string& name) {
+  STAMP_ASSIGN(auto values, imageCosines(table, query));
+  Layer layer;
+  layer.name = name;
+  layer.values = std::move(values);
+  layer.colorMap = widgets::ColorMapId::RdBu;
+  layer.vmin = -1;
+  layer.vmax = 1;
+  layer.opacity = 0.9f;
+  return layer;
+}
+
+Result<std::vector<Match>> bestMatches(const EmbeddingTable& table, const std::vector<float>& query,
+                                       int k) {
+  STAMP_ASSIGN(auto values, imageCosines(table, query));
+  std::vector<Match> out;
+  for (std::int64_t row : rankDescending(values)) {
+    if (int(out.size()) >= k || std::isnan(values[std::size_t(row)])) break;
+    const auto i = std::size_t(row);
+    out.push_back({row, table.ids[i], table.x[i], table.y[i], values[i]});
+  }
+  return out;
+}
+
+Result<std::vector<float>> embedPatchAt(const core::engine::ModelHandle& model,
+                                        const std::string& imagePath, double imageToFrame,
+                                        double frameX, double frameY, double halfPatchFramePx) {
+  if (!(imageToFrame > 0) || !(halfPatchFramePx > 0))
+    return makeError(ErrorCode::InvalidArgument, "the patch size is unknown (compute embeddings first)");
+  STAMP_ASSIGN(auto slide, core::slide::openSlide(imagePath));
+  const double s = 1.0 / imageToFrame;  // image level-0 px per frame px
+  const auto sq = core::data::spotSquare(frameX * s, frameY * s, halfPatchFramePx * s);
+  const auto l0 = slide->level(0);
+  if (sq.x0 + sq.side <= 0 || sq.y0 + sq.side <= 0 || sq.x0 >= double(l0.width) || sq.y0 >= double(l0.height))
+    return makeError(ErrorCode::InvalidArgument, "the clicked point is outside the slide", imagePath);
+  STAMP_ASSIGN(auto patch, core::data::cropSquare(*slide, sq, core::data::kPatchPx));
+  return core::engine::embedPatch(model, patch);
+}
+
+Result<PatchGenes> genesOfPatch(const core::st::SpatialSample& sample, const EmbeddingTable& table,
+                                const std::vector<float>& query, int k, int n) {
+  if (table.rows() != sample.spotCount())
+    return makeError(ErrorCode::Mismatch, "the embeddings do not belong to this sample's spots");
+  if (sample.counts.rows == 0) return makeError(ErrorCode::InvalidArgument, "the sample has no expression");
+  PatchGenes out;
+  out.jointSpace = table.gene.rows == std::int64_t(table.rows());
+  const auto& keys = out.jointSpace ? table.gene : table.image;
+  if (std::int64_t(query.size()) != keys.cols)
+    return makeError(ErrorCode::Mismatch, "the query and the embeddings differ in size");
+  auto values = core::analysis::cosineToVector(keys, query);
+  const auto& valid = out.jointSpace ? table.geneValid : table.imageValid;
+  for (std::size_t i = 0; i < values.size() && i < valid.size(); ++i)
+    if (!valid[i]) values[i] = std::nanf("");
+  for (std::int64_t row : rankDescending(values)) {
+    if (int(out.spots.size()) >= k || std::isnan(values[std::size_t(row)])) break;
+    out.spots.push_back(row);
+  }
+  if (out.spots.empty()) return makeError(ErrorCode::InvalidArgument, "no embedded spot to compare with");
+  if (out.spots.size() >= sample.spotCount())
+    return makeError(ErrorCode::InvalidArgument, "too few spots: the neighbours would be every spot");
+  STAMP_ASSIGN(out.genes, core::analysis::characteristicGenes(sample, out.spots, n));
+  return out;
+}
+
+Result<std::vector<std::int64_t>> rowsOfCategory(const core::st::SpatialSample& sample,
+                                                 const std::string& column, const std::string& category) {
+  const auto it = sample.obs.find(column);
+  if (it == sample.obs.end()) return makeError(ErrorCode::NotFound, "no obs column " + column);
+  const auto& col = it->second;
+  if (col.kind != core::st::ObsColumn::Kind::Categorical)
+    return makeError(ErrorCode::InvalidArgument, "obs column " + column + " is not categorical");
+  const auto cat = std::find(col.categories.begin(), col.categories.end(), category);
+  if (cat == col.categories.end())
+    return makeError(ErrorCode::NotFound, "no category '" + category + "' in " + column);
+  const auto code = std::int32_t(cat - col.categories.begin());
+  std::vector<std::int64_t> rows;
+  for (std::size_t i = 0; i < col.codes.size(); ++i)
+    if (col.codes[i] == code) rows.push_back(std::int64_t(i));
+  return rows;
+}
+
+namespace {
+
+std::shared_ptr<const EmbeddingTable> readCached(const std::string& path, std::size_t rows) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) return nullptr;
+  auto sample = core::st::readH5ad(path);
+  if (!sample.ok()) return nullptr;
+  auto table = core::engine::embeddingFromSample(*sample);
+  if (!table.ok() || (rows && table->rows() != rows)) return nullptr;
+  return std::make_shared<const EmbeddingTable>(std::move(table).value());
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const EmbeddingTable>> embedOtherSample(const core::engine::ModelHandle& model,
+                                                               const LoadedSample& s,
+                                                               const std::string& cachePath,
+                                                               core::ProgressReporter& progress) {
+  if (auto cached = readCached(cachePath, s.sample ? s.sample->spotCount() : 0)) return cached;
+  core::engine::EmbedOptions options;
+  Result<EmbeddingTable> table = makeError(ErrorCode::InvalidArgument, "nothing to embed");
+  if (!s.sample) {
+    STAMP_ASSIGN(auto slide, core::slide::openSlide(s.path.toStdString()));
+    table = core::engine::embedGrid(model, *slide, options, &progress);
+  } else {
+    auto image = core::engine::sampleImage(*s.sample);
+    if (!image.ok() && s.image && s.imageToFrame > 0)
+      image = core::engine::SampleImage{s.image->path(), 1.0 / s.imageToFrame};
+    if (!image.ok()) return image.error();
+    STAMP_ASSIGN(auto slide, core::slide::openSlide(image->path));
+    options.coordScale = image->coordScale;
+    table = core::engine::embedSpots(model, *s.sample, *slide, nullptr, options, &progress);
+  }
+  if (!table.ok()) return table.error();
+  if (!cachePath.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(cachePath).parent_path(), ec);
+    const nlohmann::json params = {{"weights", model.weightsPath()},
+                                   {"weights_sha256", model.sha256()},
+                                   {"source", s.path.toStdString()}};
+    // A failed cache write only costs a recomputation next time.
+    (void)core::st::writeH5ad(cachePath, core::engine::embeddingToSample(*table, s.sample.get(), params));
+  }
+  return std::make_shared<const EmbeddingTable>(std::move(table).value());
+}
+
+}  // namespace stamp::app
