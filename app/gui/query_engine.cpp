@@ -147,11 +147,18 @@ Result<std::vector<std::int64_t>> rowsOfCategory(const core::st::SpatialSample& 
 
 namespace {
 
-std::shared_ptr<const EmbeddingTable> readCached(const std::string& path, std::size_t rows) {
+// A cache file is named after the sample, so a slide and a sample of the same name share one:
+// reuse it only when it was written for this very source (and covers the same rows).
+std::shared_ptr<const EmbeddingTable> readCached(const std::string& path, const std::string& source,
+                                                 std::size_t rows) {
   std::error_code ec;
   if (path.empty() || !std::filesystem::exists(path, ec)) return nullptr;
   auto sample = core::st::readH5ad(path);
   if (!sample.ok()) return nullptr;
+  const auto& uns = sample->uns;
+  if (uns.is_object() && uns.contains("stamp") && uns["stamp"].is_object() &&
+      uns["stamp"].contains("source") && uns["stamp"]["source"] != source)
+    return nullptr;
   auto table = core::engine::embeddingFromSample(*sample);
   if (!table.ok() || (rows && table->rows() != rows)) return nullptr;
   return std::make_shared<const EmbeddingTable>(std::move(table).value());
@@ -163,7 +170,8 @@ Result<std::shared_ptr<const EmbeddingTable>> embedOtherSample(const core::engin
                                                                const LoadedSample& s,
                                                                const std::string& cachePath,
                                                                core::ProgressReporter& progress) {
-  if (auto cached = readCached(cachePath, s.sample ? s.sample->spotCount() : 0)) return cached;
+  if (auto cached = readCached(cachePath, s.path.toStdString(), s.sample ? s.sample->spotCount() : 0))
+    return cached;
   core::engine::EmbedOptions options;
   Result<EmbeddingTable> table = makeError(ErrorCode::InvalidArgument, "nothing to embed");
   if (!s.sample) {
