@@ -109,10 +109,14 @@ class QueryTest : public QObject {
     saveWindow(QStringLiteral("query_by_patch"));
 
     // A point between spots: a patch is cut there and embedded; every value is a cosine.
-    const QPointF between(table->x[spot] + 0.6 * table->halfPatchPx, table->y[spot] + 0.6 * table->halfPatchPx);
+    QPointF between(table->x[spot], table->y[spot]);
+    for (double step = 0.25; window_->view()->spots().spotAt(between) >= 0 && step < 4; step += 0.25)
+      between = QPointF(table->x[spot] + step * table->halfPatchPx, table->y[spot]);
+    QVERIFY(window_->view()->spots().spotAt(between) < 0);
     query()->setClickMode(QueryActions::ClickMode::None);
     query()->queryPatchAt(between);
     QVERIFY(done.wait(30000));
+    QVERIFY(done.last().at(0).toString().contains(QStringLiteral("the patch at")));
     const Layer& cut = window_->layers()->layer(0);
     int finite = 0;
     for (float v : cut.values) finite += std::isfinite(v) && v >= -1.0001f && v <= 1.0001f;
