@@ -36,6 +36,7 @@ void SlideView::releaseGl() {
   if (!gl_ || !gl_->ready()) return;
   tiles_.releaseGl(*gl_);
   spots_.releaseGl(*gl_);
+  heatmap_.releaseGl(*context()->extraFunctions());
   gl_.reset();  // a recreated context gets a fresh renderer from initializeGL()
 }
 
@@ -43,6 +44,9 @@ void SlideView::setImage(std::shared_ptr<core::slide::SlideReader> reader, doubl
                          std::optional<double> umPerFramePx,
                          std::optional<double> objectivePower) {
   tiles_.setImage(std::move(reader), imageToFrame);
+  // Overlays computed on the previous image mean nothing on this one.
+  heatmap_.clear();
+  overlay_ = RegionOverlay{};
   umPerFramePx_ = umPerFramePx;
   objectivePower_ = objectivePower;
   needsFit_ = true;
@@ -68,6 +72,8 @@ void SlideView::setLayerModel(LayerModel* model) {
 void SlideView::clear() {
   tiles_.setImage(nullptr, 1.0);
   spots_.setSpots({}, 0);
+  heatmap_.clear();
+  overlay_ = RegionOverlay{};
   umPerFramePx_.reset();
   objectivePower_.reset();
   hovered_ = -1;
@@ -205,6 +211,7 @@ void SlideView::paintGL() {
     // Keep destination alpha at 1 so grabbed frames are opaque.
     f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     tiles_.draw(*gl_, view_);
+    heatmap_.draw(*f, view_.projection());
     if (layers_)
       spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * devicePixelRatioF()));
   }
@@ -228,7 +235,54 @@ void SlideView::paintOverlay() {
     p.setBrush(QColor(255, 220, 40, 40));
     p.drawPolygon(lasso_);
   }
+  drawRegionOverlay(p, view_, overlay_);
   drawScaleBar(p, scaleBar(), rect());
+}
+
+void SlideView::setTool(Tool tool) {
+  if (tool == tool_) return;
+  tool_ = tool;
+  if (tool == Tool::Region) setCursor(Qt::CrossCursor);
+  else unsetCursor();
+  Q_EMIT toolChanged(tool);
+}
+
+void SlideView::setRegion(std::optional<QRectF> frame) {
+  overlay_.region = frame;
+  overlay_.probs.reset();
+  overlay_.trueCell = -1;
+  update();
+}
+
+void SlideView::setCellProbabilities(std::optional<std::array<float, 9>> probs, int trueCell) {
+  overlay_.probs = probs;
+  overlay_.trueCell = trueCell;
+  update();
+}
+
+void SlideView::setReferenceMark(std::optional<QRectF> frame) {
+  overlay_.reference = frame;
+  update();
+}
+
+void SlideView::setHitMarks(std::vector<QRectF> frames) {
+  overlay_.hits = std::move(frames);
+  update();
+}
+
+void SlideView::setHeatmap(QImage image, QRectF frameRect) {
+  heatmap_.set(std::move(image), frameRect);
+  update();
+}
+
+void SlideView::clearHeatmap() {
+  heatmap_.clear();
+  update();
+}
+
+void SlideView::setHeatmapOpacity(float opacity) {
+  heatmap_.setOpacity(opacity);
+  update();
 }
 
 }  // namespace stamp::widgets

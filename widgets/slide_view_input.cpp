@@ -1,5 +1,6 @@
 // SlideView's input: wheel/pinch/keys zoom, drag/arrows pan, click selects, Shift+drag or the
-// lasso tool draws a selection polygon, hover reports the spot and the cursor position.
+// lasso tool draws a selection polygon, the region tool places/drags the localization box,
+// hover reports the spot and the cursor position.
 #include <QGestureEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>

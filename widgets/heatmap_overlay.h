@@ -1,0 +1,41 @@
+#pragma once
+/// HeatmapOverlay: one RGBA image laid over a frame rectangle of the slide view (e.g. a dense
+/// localization search), drawn in GL between the tiles and the spots so that panning and
+/// zooming stay as smooth as the tiles. Cells are drawn with nearest sampling: each image pixel
+/// is one searched location. GUI thread only; draw/releaseGl need the view's context current.
+#include <QImage>
+#include <QMatrix4x4>
+#include <QOpenGLExtraFunctions>
+#include <QOpenGLShaderProgram>
+#include <QRectF>
+#include <memory>
+
+namespace stamp::widgets {
+
+class HeatmapOverlay {
+ public:
+  /// Straight-alpha image (transparent where there is nothing to show) over `frameRect`.
+  void set(QImage image, const QRectF& frameRect);
+  void clear();
+  bool hasImage() const { return !image_.isNull(); }
+  const QImage& image() const { return image_; }
+  QRectF frameRect() const { return rect_; }
+  void setOpacity(float opacity) { opacity_ = opacity; }
+  float opacity() const { return opacity_; }
+
+  /// Uploads a changed image, then draws it with `proj` (frame -> clip space).
+  void draw(QOpenGLExtraFunctions& f, const QMatrix4x4& proj);
+  /// Frees the GL objects; the next draw recreates them (context recreated).
+  void releaseGl(QOpenGLExtraFunctions& f);
+
+ private:
+  bool prepare(QOpenGLExtraFunctions& f);
+  QImage image_;  // RGBA8888
+  QRectF rect_;
+  float opacity_ = 0.7f;
+  bool dirty_ = false, broken_ = false;
+  std::unique_ptr<QOpenGLShaderProgram> program_;
+  GLuint tex_ = 0, vbo_ = 0, vao_ = 0;
+};
+
+}  // namespace stamp::widgets
