@@ -9,6 +9,8 @@
 
 #include "analysis/differential.h"
 #include "commands.h"
+#include "common/project.h"
+#include "figure_layers.h"
 #include "engine/embedding_io.h"
 #include "figure/figure.h"
 #include "slide/slide_reader.h"
@@ -91,12 +93,52 @@ Result<figure::LayerValues> obsLayer(const st::SpatialSample& s, const std::stri
   return l;
 }
 
-Result<figure::LayerValues> resolveLayer(const st::SpatialSample& s, const std::string& spec) {
+Result<figure::LayerValues> resolveLayer(const st::SpatialSample& s, const std::string& spec,
+                                         const std::string& embeddings) {
   if (spec == "total_counts") return totalCounts(s);
   if (spec.rfind("gene:", 0) == 0) return geneLayer(s, split(spec, ':'));
   if (spec.rfind("obs:", 0) == 0 && spec.size() > 4) return obsLayer(s, spec.substr(4));
+  if (spec.rfind("embedding:", 0) == 0) return embeddingLayer(s, spec, embeddings);
   return makeError(ErrorCode::InvalidArgument,
-                   "unknown --layer '" + spec + "': use gene:<SYMBOL>[:raw|cp10k|log1p], total_counts or obs:<column>");
+                   "unknown --layer '" + spec + "': use gene:<SYMBOL>[:raw|cp10k|log1p], total_counts, obs:<column>, "
+                   "embedding:pca:<image|gene>, embedding:clusters:<image|gene>:<k> or a project layer's name");
+}
+
+// What to draw: from --slide/--st, or from a project (its sample, embeddings and, when --layer
+// names one of its layers, that layer's spec and look unless options override them).
+struct Sources {
+  std::string slide, st, embeddings, layer;
+  bool ownImage = false;  // draw on the spatial input's own image
+  std::optional<core::Project> project;
+};
+
+Result<Sources> readSources(Args& a, figure::FigureOptions& o) {
+  Sources src;
+  src.layer = a.getOr("layer", "");
+  src.embeddings = a.getOr("embeddings", "");
+  if (!a.has("project")) {
+    if (!a.has("slide")) return makeError(ErrorCode::InvalidArgument, "--slide or --project is required");
+    src.slide = *a.get("slide");
+    src.st = a.getOr("st", src.slide);
+    src.ownImage = !a.has("st");
+    return src;
+  }
+  STAMP_ASSIGN(src.project, core::readProject(*a.get("project")));
+  const auto& p = *src.project;
+  if (p.st.empty()) return makeError(ErrorCode::InvalidArgument, "the project has no spatial input: figures draw spots", *a.get("project"));
+  src.st = p.st;
+  src.slide = a.getOr("slide", p.slide);
+  src.ownImage = src.slide.empty();
+  if (src.embeddings.empty()) src.embeddings = p.embeddings;
+  if (const auto* l = findProjectLayer(p, src.layer)) {
+    auto spec = projectLayerSpec(*l);
+    if (!spec) return makeError(ErrorCode::Unsupported, "project layer '" + l->name + "' (" + l->kind + ") cannot be drawn headless");
+    src.layer = *spec;
+    if (!a.has("cmap") && (l->colorMap == "magma" || l->colorMap == "RdBu")) o.cmap = l->colorMap == "magma" ? figure::ColorMapId::Magma : figure::ColorMapId::RdBu;
+    if (!a.has("vmin") && !a.has("vmax") && l->vmin && l->vmax && *l->vmax > *l->vmin) o.vmin = l->vmin, o.vmax = l->vmax;
+    if (!a.has("opacity")) o.opacity = l->opacity;
+  }
+  return src;
 }
 
 std::optional<figure::Region> parseRegion(const std::string& s) {
@@ -151,19 +193,23 @@ double imageScaleFor(const st::SpatialSample& s, const std::string& slidePath) {
 int runFigure(Args& a) {
   figure::FigureOptions opts;
   if (auto bad = readOptions(a, opts)) return usageError(figureCommand(), *bad);
-  const std::string slideArg = *a.get("slide");
-  const std::string stPath = a.getOr("st", slideArg);
+  auto src = readSources(a, opts);
+  if (!src) {  // a missing input option is a usage error; a bad project file is a failure
+    const bool usage = src.error().code == ErrorCode::InvalidArgument && src.error().context.empty();
+    return usage ? usageError(figureCommand(), src.error().describe()) : fail(src.error().describe());
+  }
+  const std::string stPath = src->st;
   auto sample = st::openSpatial(stPath);
   if (!sample) return fail(sample.error().describe());
-  std::string slidePath = slideArg;
-  if (!a.has("st")) {  // --slide is the spatial input itself: draw on its own image
+  std::string slidePath = src->slide;
+  if (src->ownImage) {  // the spatial input is drawn on its own image
     auto img = engine::sampleImage(*sample);
     if (!img) return fail(img.error().describe());
     slidePath = img->path;
   }
   auto slide = slide::openSlide(slidePath);
   if (!slide) return fail(slide.error().describe());
-  auto layer = resolveLayer(*sample, a.getOr("layer", ""));
+  auto layer = resolveLayer(*sample, src->layer, src->embeddings);
   if (!layer) return layer.error().code == ErrorCode::InvalidArgument ? usageError(figureCommand(), layer.error().describe())
                                                                      : fail(layer.error().describe());
   figure::FigureInput in{&*sample, slide->get(), imageScaleFor(*sample, slidePath), std::nullopt, std::move(*layer)};
@@ -172,6 +218,11 @@ int runFigure(Args& a) {
   else if (auto um = sample->pixelSizeUm()) in.umPerPx = *um;
   else if (mpp) in.umPerPx = *mpp * in.imageScale;
   nlohmann::json prov{{"slide", slidePath}, {"st", stPath}, {"tool", "stamp figure"}, {"tool_version", STAMP_VERSION_STRING}};
+  if (src->project) {
+    prov["project"] = *a.get("project");
+    if (src->project->model) prov["checkpoint_sha256"] = src->project->model->sha256;
+  }
+  if (!src->embeddings.empty()) prov["embeddings"] = src->embeddings;
   const std::string out = *a.get("out");
   auto done = figure::writeFigure(in, opts, out, prov);
   if (!done) return fail(done.error().describe());
@@ -186,13 +237,16 @@ Command figureCommand() {
   return {"figure",
           "Render a publication figure: the slide region with spots coloured by one layer, a scale\n"
           "bar, a colour bar or legend and a title. Output by extension: .png, .tif/.tiff (DPI\n"
-          "tags) or .svg (vector spots over an embedded background); a <out>.json sidecar records\n"
+          "tags), .svg or .pdf (vector spots over an embedded background); a <out>.json sidecar records\n"
           "the inputs, limits and geometry.",
-          "--slide S [--st ST] --layer L --out FILE [options]",
-          {{"slide", "PATH", "slide image; without --st, a spatial input drawn on its own image", true},
+          "(--slide S [--st ST] | --project P) --layer L --out FILE [options]",
+          {{"slide", "PATH", "slide image; without --st, a spatial input drawn on its own image"},
+           {"project", "FILE", "a STAMP Studio project: its sample, image, embeddings and layers"},
+           {"embeddings", "H5AD", "STAMP embeddings (stamp embed output) for embedding:* layers"},
            {"st", "PATH", "spatial transcriptomics input whose spots are drawn on --slide"},
-           {"layer", "L", "gene:<SYMBOL>[:raw|cp10k|log1p] (log1p default), total_counts, obs:<column>", true},
-           {"out", "FILE", "output .png, .tif, .tiff or .svg", true},
+           {"layer", "L", "gene:<SYMBOL>[:raw|cp10k|log1p] (log1p default), total_counts, obs:<column>,\n"
+                          "embedding:pca:<image|gene>, embedding:clusters:<image|gene>:<k>, or a project layer's name", true},
+           {"out", "FILE", "output .png, .tif, .tiff, .svg or .pdf", true},
            {"region", "X,Y,W,H", "region in full-resolution pixels (default: whole slide)"},
            {"width", "PX", "map width in pixels (default 1600)"},
            {"dpi", "N", "print resolution written to the file (default 300)"},

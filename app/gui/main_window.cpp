@@ -13,7 +13,9 @@
 #include <QToolButton>
 
 #include "localize_actions.h"
+#include "export_actions.h"
 #include "model_actions.h"
+#include "project_actions.h"
 #include "query_actions.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
@@ -39,6 +41,8 @@ MainWindow::MainWindow(QWidget* parent)
   buildMenus();
   buildStatusBar();
   modelActions_ = new ModelActions(this);
+  projectActions_ = new ProjectActions(this);
+  exportActions_ = new ExportActions(this);
   localizeActions_ = new LocalizeActions(this);
   queryActions_ = new QueryActions(this);
   connectView();
@@ -83,7 +87,7 @@ void MainWindow::buildDocks() {
 }
 
 void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QMenu* file = fileMenu_ = menuBar()->addMenu(tr("&File"));
   QAction* openSlide = file->addAction(tr("Open &slide…"), QKeySequence::Open, this,
                                        &MainWindow::chooseSlide);
   QAction* openSt = file->addAction(tr("Open s&patial data…"), QKeySequence(tr("Ctrl+Shift+O")),

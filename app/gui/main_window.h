@@ -25,6 +25,8 @@ class SpotInfoPanel;
 namespace stamp::app {
 
 class ModelActions;
+class ProjectActions;
+class ExportActions;
 class LocalizeActions;
 class QueryActions;
 
@@ -53,6 +55,10 @@ class MainWindow : public QMainWindow {
   SampleController* controller() const { return controller_; }
   /// The Model menu: model loading, embeddings and embedding layers.
   ModelActions* modelActions() const { return modelActions_; }
+  /// File > project entries and File > Export.
+  ProjectActions* projectActions() const { return projectActions_; }
+  ExportActions* exportActions() const { return exportActions_; }
+  QMenu* fileMenu() const { return fileMenu_; }
   /// The Localize menu: cross-scale patch localization, dense search, evaluation.
   LocalizeActions* localizeActions() const { return localizeActions_; }
   /// The Query menu: query by patch/genes, patch -> genes, compare selections.
@@ -91,6 +97,9 @@ class MainWindow : public QMainWindow {
   widgets::SpotInfoPanel* info_ = nullptr;
   SampleController* controller_;
   ModelActions* modelActions_ = nullptr;
+  ProjectActions* projectActions_ = nullptr;
+  ExportActions* exportActions_ = nullptr;
+  QMenu* fileMenu_ = nullptr;
   LocalizeActions* localizeActions_ = nullptr;
   QueryActions* queryActions_ = nullptr;
   std::shared_ptr<const LoadedSample> current_;

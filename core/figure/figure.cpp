@@ -21,6 +21,10 @@ Status writeOutput(const std::string& ext, const FigureInput& in, const FigureOp
     STAMP_ASSIGN(auto svg, detail::renderSvg(in, o, f, background));
     return writeFileAtomic(out, svg);
   }
+  if (ext == ".pdf") {
+    STAMP_ASSIGN(auto pdf, detail::renderPdf(in, o, f, background));
+    return writeFileAtomic(out, std::span<const std::uint8_t>(pdf));
+  }
   const cv::Mat canvas = detail::renderRaster(in, o, f, background);
   if (ext == ".png") {
     STAMP_ASSIGN(auto png, detail::encodePng(canvas, o.dpi));
@@ -37,9 +41,9 @@ nlohmann::json figureSidecar(const FigureInput& in, const FigureOptions& o, cons
   using nlohmann::json;
   json j;
   j["layer"] = {{"name", in.layer.name}, {"label", in.layer.label},
-                {"kind", in.layer.categorical ? "categorical" : "numeric"}};
+                {"kind", in.layer.categorical ? "categorical" : in.layer.isRgb() ? "rgb" : "numeric"}};
   if (in.layer.categorical) j["layer"]["categories"] = in.layer.categories;
-  j["colormap"] = in.layer.categorical ? "tab20" : colorMapName(o.cmap);
+  j["colormap"] = in.layer.categorical ? "tab20" : in.layer.isRgb() ? "direct-rgb" : colorMapName(o.cmap);
   j["vmin"] = f.vmin;
   j["vmax"] = f.vmax;
   j["opacity"] = o.opacity;
@@ -63,9 +67,9 @@ nlohmann::json figureSidecar(const FigureInput& in, const FigureOptions& o, cons
 Result<FigureLayout> writeFigure(const FigureInput& in, const FigureOptions& o, const std::string& out,
                                  const nlohmann::json& provenance) {
   const std::string ext = lowerExtension(out);
-  if (ext != ".png" && ext != ".svg" && ext != ".tif" && ext != ".tiff")
+  if (ext != ".png" && ext != ".svg" && ext != ".pdf" && ext != ".tif" && ext != ".tiff")
     return makeError(ErrorCode::InvalidArgument,
-                     "unsupported figure format '" + ext + "': use .png, .tif, .tiff or .svg", out);
+                     "unsupported figure format '" + ext + "': use .png, .tif, .tiff, .svg or .pdf", out);
   STAMP_ASSIGN(auto layout, layoutFigure(in, o));
   STAMP_ASSIGN(auto background, detail::renderBackground(in, layout));
   STAMP_CHECK(writeOutput(ext, in, o, layout, background, out));

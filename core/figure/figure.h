@@ -1,8 +1,9 @@
 #pragma once
 /// Headless publication figures: a slide region with spots coloured by one layer, a scale bar,
-/// a colour bar or legend and a title, written as PNG / TIFF (raster, DPI tags) or SVG (vector
+/// a colour bar or legend and a title, written as PNG / TIFF (raster, DPI tags), SVG or PDF (vector
 /// spots over an embedded raster background), plus a `<out>.json` sidecar. No Qt: OpenCV draws.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ struct LayerValues {
   std::vector<double> values;
   std::vector<int> codes;
   std::vector<std::string> categories;
+  /// Direct colours (3 bytes per spot, e.g. embedding PCA colours): no colour map, no colour bar.
+  std::vector<std::uint8_t> rgb;
+  bool isRgb() const { return !categorical && !rgb.empty(); }
 };
 
 struct FigureOptions {
@@ -81,7 +85,7 @@ double niceScaleBarUm(double maxUm);
 /// "500 µm", "1 mm", "2.5 µm".
 std::string formatLength(double um);
 
-/// Renders and writes `outPath` by extension (.png, .tif/.tiff, .svg) and `<outPath>.json`,
+/// Renders and writes `outPath` by extension (.png, .tif/.tiff, .svg, .pdf) and `<outPath>.json`,
 /// both atomically. `provenance` (slide path, ST input, tool version, ...) is merged into the
 /// sidecar. Returns the layout used.
 Result<FigureLayout> writeFigure(const FigureInput& input, const FigureOptions& options,

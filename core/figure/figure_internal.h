@@ -37,4 +37,9 @@ Status writeTiff(const std::string& path, const cv::Mat& bgr, int dpi);
 Result<std::string> renderSvg(const FigureInput& input, const FigureOptions& options,
                               const FigureLayout& layout, const cv::Mat& background);
 
+/// PDF 1.4 document: the background as a Flate-compressed RGB image, spots as filled Bézier
+/// circles, vector scale bar / colour bar / legend, Helvetica text. Page size from the DPI.
+Result<std::vector<std::uint8_t>> renderPdf(const FigureInput& input, const FigureOptions& options,
+                                            const FigureLayout& layout, const cv::Mat& background);
+
 }  // namespace stamp::core::figure::detail

@@ -23,7 +23,8 @@ Status validateOptions(const FigureInput& in, const FigureOptions& o) {
     return bad("--vmin/--vmax must be finite numbers");
   const std::size_t n = in.sample->spotCount();
   const auto& l = in.layer;
-  if (l.categorical ? l.codes.size() != n : l.values.size() != n)
+  const std::size_t have = l.categorical ? l.codes.size() : l.isRgb() ? l.rgb.size() / 3 : l.values.size();
+  if (have != n || (l.isRgb() && l.rgb.size() % 3 != 0))
     return makeError(ErrorCode::Mismatch, "layer '" + l.name + "' has a value count different from the " +
                                               std::to_string(n) + " spots");
   if (!(in.imageScale > 0)) return bad("figure: image scale must be positive");
@@ -57,6 +58,7 @@ void computeLimits(const FigureInput& in, const FigureOptions& o, FigureLayout& 
     f.vmin = 0, f.vmax = std::max<double>(1, double(in.layer.categories.size()) - 1);
     return;
   }
+  if (in.layer.isRgb()) return;  // direct colours: no limits (the sidecar keeps 0..1)
   double lo = INFINITY, hi = -INFINITY;
   for (std::size_t i : f.drawnSpots) {
     const double v = in.layer.values[i];
@@ -73,7 +75,7 @@ int panelWidth(const FigureInput& in, const detail::TextStyle& t, const FigureLa
   int textW = detail::textWidth(in.layer.label, t);
   if (in.layer.categorical) {
     for (const auto& c : in.layer.categories) textW = std::max(textW, detail::textWidth(c, t) + int(t.px * 2));
-  } else {
+  } else if (!in.layer.isRgb()) {
     const int ticks = std::max(detail::textWidth(detail::formatNumber(f.vmin), t),
                                detail::textWidth(detail::formatNumber(f.vmax), t));
     textW = std::max(textW, int(t.px * 2.2) + ticks);
@@ -120,6 +122,7 @@ Result<FigureLayout> layoutFigure(const FigureInput& in, const FigureOptions& o)
 
 Rgba8 spotColor(const FigureInput& in, const FigureOptions& o, const FigureLayout& f, std::size_t i) {
   if (in.layer.categorical) return categoricalColor(in.layer.codes[i]);
+  if (in.layer.isRgb()) return Rgba8{in.layer.rgb[3 * i], in.layer.rgb[3 * i + 1], in.layer.rgb[3 * i + 2], 255};
   return mapValue(o.cmap, in.layer.values[i], f.vmin, f.vmax);
 }
 

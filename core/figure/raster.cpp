@@ -117,7 +117,7 @@ cv::Mat renderRaster(const FigureInput& in, const FigureOptions& o, const Figure
   drawScaleBar(canvas, f, t);
   putLabel(canvas, in.layer.label, {f.panelX, f.mapY + int(t.px * 1.2)}, t);
   if (in.layer.categorical) drawLegend(canvas, in, f, t);
-  else drawColorBar(canvas, o, f, t);
+  else if (!in.layer.isRgb()) drawColorBar(canvas, o, f, t);
   if (!o.title.empty()) {
     const auto tt = textStyle(f.mapW, 1.3);
     putLabel(canvas, o.title, {f.mapX, f.mapY - int(t.px * 1.1)}, {tt.px, tt.fontScale, tt.thickness + 1});

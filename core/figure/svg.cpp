@@ -131,7 +131,7 @@ Result<std::string> renderSvg(const FigureInput& in, const FigureOptions& o, con
   scaleBar(os, f, t);
   text(os, f.panelX, f.mapY + t.px * 1.2, t.px, in.layer.label);
   if (in.layer.categorical) legend(os, in, f, t);
-  else colorBar(os, o, f, t);
+  else if (!in.layer.isRgb()) colorBar(os, o, f, t);
   if (!o.title.empty()) text(os, f.mapX, f.mapY - t.px * 1.1, t.px * 1.3, o.title, "start", "bold");
   os << "</svg>\n";
   return os.str();
