@@ -14,7 +14,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
-#include "query_engine.h"
+#include <algorithm>
 
 namespace stamp::app {
 
@@ -95,6 +95,11 @@ void ComparePanel::setSample(std::shared_ptr<const core::st::SpatialSample> samp
   results_.clear();
   model_->clear();
   exportButton_->setEnabled(false);
+  groupings_.clear();
+  if (sample_)
+    for (const auto& [name, col] : sample_->obs)
+      if (col.kind == core::st::ObsColumn::Kind::Categorical && col.codes.size() == sample_->spotCount())
+        groupings_[QString::fromStdString(name)] = {col.categories, col.codes};
   fillCategoryColumns();
   setGroupA({}, {});
   showVolcano();
@@ -102,20 +107,28 @@ void ComparePanel::setSample(std::shared_ptr<const core::st::SpatialSample> samp
 }
 
 void ComparePanel::fillCategoryColumns() {
+  const QString keep = column_->currentText();
   column_->clear();
-  if (!sample_) return;
-  for (const auto& [name, col] : sample_->obs)
-    if (col.kind == core::st::ObsColumn::Kind::Categorical && col.size() == sample_->spotCount())
-      column_->addItem(QString::fromStdString(name));
+  for (const auto& [name, g] : groupings_) column_->addItem(name);
+  if (column_->findText(keep) >= 0) column_->setCurrentText(keep);
   fillCategories();
+}
+
+void ComparePanel::setLayerGroupings(const std::vector<std::pair<QString, const widgets::Layer*>>& layers) {
+  for (auto it = groupings_.begin(); it != groupings_.end();)
+    it = it->first.startsWith(QStringLiteral("Layer: ")) ? groupings_.erase(it) : std::next(it);
+  for (const auto& [name, layer] : layers)
+    if (sample_ && layer->kind == widgets::Layer::Kind::Categorical &&
+        layer->codes.size() == sample_->spotCount())
+      groupings_[QStringLiteral("Layer: ") + name] = {layer->categories, layer->codes};
+  fillCategoryColumns();
 }
 
 void ComparePanel::fillCategories() {
   catA_->clear();
   catB_->clear();
-  if (!sample_) return;
-  const auto it = sample_->obs.find(column_->currentText().toStdString());
-  if (it == sample_->obs.end()) return;
+  const auto it = groupings_.find(column_->currentText());
+  if (it == groupings_.end()) return;
   for (const auto& c : it->second.categories) {
     catA_->addItem(QString::fromStdString(c));
     catB_->addItem(QString::fromStdString(c));
@@ -148,14 +161,25 @@ bool ComparePanel::setGroupsFromCategories(const QString& column, const QString&
     setMessage(tr("Choose two different categories"), true);
     return false;
   }
-  auto rowsA = rowsOfCategory(*sample_, column.toStdString(), a.toStdString());
-  auto rowsB = rowsOfCategory(*sample_, column.toStdString(), b.toStdString());
-  if (!rowsA.ok() || !rowsB.ok()) {
-    setMessage(QString::fromStdString((rowsA.ok() ? rowsB.error() : rowsA.error()).describe()), true);
+  const auto it = groupings_.find(column);
+  if (it == groupings_.end()) {
+    setMessage(tr("No grouping named %1").arg(column), true);
     return false;
   }
-  setGroupB(std::move(rowsB).value(), QStringLiteral("%1 = %2").arg(column, b));
-  setGroupA(std::move(rowsA).value(), QStringLiteral("%1 = %2").arg(column, a));
+  const auto& cats = it->second.categories;
+  const auto codeA = std::find(cats.begin(), cats.end(), a.toStdString()) - cats.begin();
+  const auto codeB = std::find(cats.begin(), cats.end(), b.toStdString()) - cats.begin();
+  std::vector<std::int64_t> rowsA, rowsB;
+  for (std::size_t i = 0; i < it->second.codes.size(); ++i) {
+    if (it->second.codes[i] == codeA) rowsA.push_back(std::int64_t(i));
+    if (it->second.codes[i] == codeB) rowsB.push_back(std::int64_t(i));
+  }
+  if (rowsA.empty() || rowsB.empty()) {
+    setMessage(tr("No spots in %1").arg(rowsA.empty() ? a : b), true);
+    return false;
+  }
+  setGroupB(std::move(rowsB), QStringLiteral("%1 = %2").arg(column, b));
+  setGroupA(std::move(rowsA), QStringLiteral("%1 = %2").arg(column, a));
   setMessage({});
   return true;
 }

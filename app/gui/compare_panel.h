@@ -5,12 +5,16 @@
 /// shows a sortable table and a volcano plot; Export writes the table as CSV (atomically).
 #include <QFutureWatcher>
 #include <QWidget>
+#include <QString>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "analysis/differential.h"
 #include "st/spatial_sample.h"
+#include "widgets/layer.h"
 
 class QChartView;
 class QComboBox;
@@ -41,7 +45,11 @@ class ComparePanel : public QWidget {
   void setCurrentSelection(std::vector<int> spots);
   void setGroupA(std::vector<std::int64_t> spots, const QString& label);
   void setGroupB(std::vector<std::int64_t> spots, const QString& label);
-  /// Both groups from categories of a categorical obs column; false (and a message) if impossible.
+  /// A categorical layer (e.g. k-means clusters) offered as groups besides the obs columns;
+  /// ignored unless it has one code per spot of the sample.
+  void setLayerGroupings(const std::vector<std::pair<QString, const widgets::Layer*>>& layers);
+  /// Both groups from two categories of a grouping: an obs column by name, or "Layer: <name>";
+  /// false (and a message) if impossible.
   bool setGroupsFromCategories(const QString& column, const QString& a, const QString& b);
   /// Starts the comparison on a worker; `compared` or `failed` follows.
   void compare();
@@ -67,7 +75,12 @@ class ComparePanel : public QWidget {
   void chooseExport();
   void setMessage(const QString& text, bool error = false);
 
+  struct Grouping {
+    std::vector<std::string> categories;
+    std::vector<std::int32_t> codes;  // per spot, -1 = none
+  };
   std::shared_ptr<const core::st::SpatialSample> sample_;
+  std::map<QString, Grouping> groupings_;
   std::vector<int> selection_;
   std::vector<std::int64_t> groupA_, groupB_;
   QString labelA_, labelB_;

@@ -27,6 +27,11 @@ QueryActions::QueryActions(MainWindow* window) : QObject(window), window_(window
     compare_->setCurrentSelection(window_->view()->spots().selection());
   });
   connect(window_, &MainWindow::sampleShown, this, &QueryActions::sampleChanged);
+  // Categorical layers (e.g. k-means clusters) become groups the compare panel offers.
+  auto* layers = window_->layers();
+  connect(layers, &widgets::LayerModel::rowsInserted, this, &QueryActions::offerLayerGroups);
+  connect(layers, &widgets::LayerModel::rowsRemoved, this, &QueryActions::offerLayerGroups);
+  connect(layers, &widgets::LayerModel::modelReset, this, &QueryActions::offerLayerGroups);
   // Switching to a match of a cross-sample query: its embeddings (from the cache) came back.
   connect(window_->modelActions()->controller(), &ModelController::embeddingsReady, this, [this] {
     if (!switchPending_) return;
@@ -107,6 +112,15 @@ void QueryActions::sampleChanged() {
   const LoadedSample* s = window_->current();
   compare_->setSample(s ? s->sample : nullptr);
   if (switchPending_) window_->modelActions()->computeEmbeddings();  // reads the cache
+}
+
+void QueryActions::offerLayerGroups() {
+  std::vector<std::pair<QString, const widgets::Layer*>> categorical;
+  auto* layers = window_->layers();
+  for (int r = 0; r < layers->count(); ++r)
+    if (layers->layer(r).kind == widgets::Layer::Kind::Categorical)
+      categorical.emplace_back(QString::fromStdString(layers->layer(r).name), &layers->layer(r));
+  compare_->setLayerGroupings(categorical);
 }
 
 void QueryActions::chooseOtherSample() {

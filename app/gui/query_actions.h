@@ -86,6 +86,7 @@ class QueryActions : public QObject {
   void buildDocks();
   void clicked(QPointF frame);
   void sampleChanged();
+  void offerLayerGroups();
   void run(std::function<QueryOutcome(core::CancelToken, core::ProgressCallback)> job);
   void finished();
   void showOutcome(QueryOutcome& out);

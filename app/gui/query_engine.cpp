@@ -128,23 +128,6 @@ Result<PatchGenes> genesOfPatch(const core::st::SpatialSample& sample, const Emb
   return out;
 }
 
-Result<std::vector<std::int64_t>> rowsOfCategory(const core::st::SpatialSample& sample,
-                                                 const std::string& column, const std::string& category) {
-  const auto it = sample.obs.find(column);
-  if (it == sample.obs.end()) return makeError(ErrorCode::NotFound, "no obs column " + column);
-  const auto& col = it->second;
-  if (col.kind != core::st::ObsColumn::Kind::Categorical)
-    return makeError(ErrorCode::InvalidArgument, "obs column " + column + " is not categorical");
-  const auto cat = std::find(col.categories.begin(), col.categories.end(), category);
-  if (cat == col.categories.end())
-    return makeError(ErrorCode::NotFound, "no category '" + category + "' in " + column);
-  const auto code = std::int32_t(cat - col.categories.begin());
-  std::vector<std::int64_t> rows;
-  for (std::size_t i = 0; i < col.codes.size(); ++i)
-    if (col.codes[i] == code) rows.push_back(std::int64_t(i));
-  return rows;
-}
-
 namespace {
 
 // A cache file is named after the sample, so a slide and a sample of the same name share one:

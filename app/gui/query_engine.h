@@ -59,11 +59,6 @@ core::Result<PatchGenes> genesOfPatch(const core::st::SpatialSample& sample,
                                       const core::engine::EmbeddingTable& table,
                                       const std::vector<float>& query, int k, int n);
 
-/// The rows of a categorical obs column that carry `category`.
-core::Result<std::vector<std::int64_t>> rowsOfCategory(const core::st::SpatialSample& sample,
-                                                       const std::string& column,
-                                                       const std::string& category);
-
 /// Embeds the image patches of another sample (or slide) for a cross-sample query: reads
 /// `cachePath` when it holds a table of the same rows, else embeds and writes it there.
 core::Result<std::shared_ptr<const core::engine::EmbeddingTable>> embedOtherSample(
