@@ -213,6 +213,16 @@ class QueryTest : public QObject {
     QVERIFY(file.readLine().startsWith(QByteArray::fromStdString(rows[0].gene) + ','));
     saveWindow(QStringLiteral("query_compare"));
     QVERIFY(!panel->exportCsv(QDir(dir_.path()).filePath("no/such/folder/x.csv")).ok());
+    // A categorical layer (k-means clusters) is offered as groups too, and compares.
+    const int before = window_->layers()->count();
+    window_->modelActions()->addClusterLayer(app::EmbeddingSource::Image);
+    QVERIFY(guitest::waitUntil([&] { return window_->layers()->count() == before + 1; }, 30000));
+    const QString clusters = QStringLiteral("Layer: ") + QString::fromStdString(window_->layers()->layer(0).name);
+    QVERIFY(panel->setGroupsFromCategories(clusters, QStringLiteral("cluster 1"), QStringLiteral("cluster 2")));
+    panel->compare();
+    QVERIFY(compared.wait(30000));
+    QVERIFY(!panel->results().empty());
+    QVERIFY(!panel->setGroupsFromCategories(QStringLiteral("no such column"), QStringLiteral("a"), QStringLiteral("b")));
   }
 
   void patchQueryRunsOnAnotherSlide() {
