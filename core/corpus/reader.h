@@ -12,6 +12,10 @@
 ///      leaves for each new one (the buffer drains at the end).
 /// Memory: at most shuffleBuffer + blockRows rows (about 300 KB each with images).
 /// The same (seed, epoch, rank, worldSize, options) gives the same batches. Not thread-safe.
+/// Held-out data: `shardSubset` restricts the reader to some shards (ranks split those) and
+/// `onlySlides`/`skipSlides` drop rows by batch_slide_id, so a training and a validation reader
+/// over one folder never share a row. seek() resumes an epoch at any batch without reading the
+/// rows before it (the order is replayed on row ids), which is what a resumed run needs.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +36,9 @@ struct ReaderOptions {
   std::uint64_t seed = 0;
   int rank = 0;
   int worldSize = 1;
+  std::vector<int> shardSubset;          // indices into shards(); empty = every shard
+  std::vector<std::int32_t> onlySlides;  // when not empty: only rows of these slides
+  std::vector<std::int32_t> skipSlides;  // rows of these slides are left out
 };
 
 /// One batch; row i of each field belongs to the same spot.
@@ -46,6 +53,7 @@ struct CorpusBatch {
   std::vector<std::int32_t> slideId;   // batch_slide_id (-1 when absent)
   std::vector<std::int32_t> datasetId;
   std::vector<std::int64_t> spotIndex;  // row of the spot in its sample (-1 when absent)
+  std::vector<std::int32_t> shard;      // index into CorpusReader::shards() (names a bad row's file)
 };
 
 struct ShardInfo {
@@ -69,9 +77,23 @@ class CorpusReader {
   /// The next batch of this rank, or nullopt at the end of the epoch.
   Result<std::optional<CorpusBatch>> next();
 
+  /// Positions the reader so that next() returns batch `batch` of epoch `epoch`, exactly as if
+  /// the batches before it had been read: the shard, block and buffer order is replayed on row
+  /// ids alone, then only the rows left in the shuffle buffer are read (memory stays bounded).
+  /// Error when `batch` is past the epoch's end or a shard cannot be read.
+  Status seek(int epoch, long long batch);
+  /// (epoch, index in the epoch) of the batch next() returns.
+  std::pair<int, long long> position() const;
+  /// Batches next() yields in epoch `epoch` (from row counts; nothing is read).
+  long long batchesInEpoch(int epoch) const;
+
   const std::vector<ShardInfo>& shards() const;      // all shards of the folder
   std::vector<std::string> shardsOfRank(int epoch) const;  // this rank's shards, in read order
-  long long rowsOfRank(int epoch) const;
+  long long rowsOfRank(int epoch) const;             // rows this rank reads (after the slide filters)
+  long long selectedRows() const;                    // rows of the subset shards the filters keep
+  long long keptRows(int shard) const;               // rows of shard `shard` the slide filters keep
+  /// Distinct batch_slide_id values of the subset shards, sorted ({-1} for shards without ids).
+  std::vector<std::int32_t> slideIds() const;
   bool hasImages() const;  // every shard has images (and withImages)
   int tokenLen() const;
 

@@ -258,4 +258,15 @@ Result<RowBlock> RowReader::read(long long start, long long count, bool withImag
   });
 }
 
+Result<std::vector<std::int32_t>> RowReader::slideIds() const {
+  const Impl& m = *impl_;
+  std::vector<std::int32_t> out(std::size_t(m.rows), -1);
+  if (!m.slide.valid()) return out;
+  return h5::guarded(m.path, [&]() -> Result<std::vector<std::int32_t>> {
+    auto s = readRows(m.slide.get(), H5T_NATIVE_INT32, 0, m.rows, out.data(), "batch_slide_id");
+    if (!s) return s.error().within(m.path);
+    return out;
+  });
+}
+
 }  // namespace stamp::core::corpus

@@ -65,6 +65,8 @@ class RowReader {
   int imagePx() const;     // their side; 0 without images
   /// Rows [start, start + count); images only when `withImages` and present.
   Result<RowBlock> read(long long start, long long count, bool withImages) const;
+  /// The whole batch_slide_id column (-1 per row when the file has none).
+  Result<std::vector<std::int32_t>> slideIds() const;
 
  private:
   struct Impl;

@@ -186,4 +186,72 @@ TEST(CorpusReader, BadFoldersAreRefused) {
   EXPECT_EQ(corpus::CorpusReader::open(dir.string(), o).error().code, ErrorCode::InvalidArgument);
 }
 
+TEST(CorpusReader, SeekEqualsReadingOnAndLeavesTheBufferBounded) {
+  STAMP_REQUIRE_VOCAB();
+  corpus::ReaderOptions o;
+  o.batchSize = 6;
+  o.shuffleBuffer = 30;
+  o.blockRows = 7;
+  o.seed = 11;
+  auto a = corpus::CorpusReader::open(tokenCorpus().string(), o);
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  a->startEpoch(1);
+  const long long n = a->batchesInEpoch(1);
+  ASSERT_GT(n, 10);
+  std::vector<corpus::CorpusBatch> seq;
+  for (;;) {
+    auto b = a->next();
+    ASSERT_TRUE(b.ok());
+    if (!b->has_value()) break;
+    seq.push_back(std::move(**b));
+  }
+  ASSERT_EQ((long long)seq.size(), n) << "batchesInEpoch counts what next() yields";
+  for (long long at : {0LL, 1LL, 7LL, n - 1, n}) {
+    auto r = corpus::CorpusReader::open(tokenCorpus().string(), o);
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r->seek(1, at).ok());
+    EXPECT_EQ(r->position(), std::make_pair(1, at));
+    for (long long k = at; k < n; ++k) {
+      auto b = r->next();
+      ASSERT_TRUE(b.ok() && b->has_value()) << k;
+      EXPECT_EQ((*b)->tokens, seq[std::size_t(k)].tokens) << "batch " << k << " after seeking to " << at;
+      EXPECT_EQ((*b)->spotIndex, seq[std::size_t(k)].spotIndex);
+      EXPECT_EQ((*b)->shard, seq[std::size_t(k)].shard);
+    }
+    auto end = r->next();
+    ASSERT_TRUE(end.ok());
+    EXPECT_FALSE(end->has_value());
+  }
+  auto r = corpus::CorpusReader::open(tokenCorpus().string(), o);
+  EXPECT_EQ(r->seek(1, n + 1).error().code, ErrorCode::OutOfRange);
+}
+
+TEST(CorpusReader, SlideFiltersAndShardSubsetsPartitionTheRows) {
+  STAMP_REQUIRE_VOCAB();
+  corpus::ReaderOptions o;
+  o.batchSize = 8;
+  o.seed = 2;
+  auto all = corpus::CorpusReader::open(tokenCorpus().string(), o);
+  ASSERT_TRUE(all.ok());
+  const auto slides = all->slideIds();
+  ASSERT_EQ(slides.size(), 2u) << "two inputs, two batch_slide_ids";
+  corpus::ReaderOptions keep = o, skip = o;
+  keep.onlySlides = {slides[1]};
+  skip.skipSlides = {slides[1]};
+  const auto kept = drain(tokenCorpus(), keep), skipped = drain(tokenCorpus(), skip);
+  for (const auto& id : kept) EXPECT_EQ(id.first, slides[1]);
+  for (const auto& id : skipped) EXPECT_EQ(id.first, slides[0]);
+  EXPECT_EQ((long long)(kept.size() + skipped.size()), all->selectedRows());
+  // A subset of shards: only their rows, split over ranks.
+  corpus::ReaderOptions sub = o;
+  sub.shardSubset = {0, 2, 4};
+  auto r = corpus::CorpusReader::open(tokenCorpus().string(), sub);
+  ASSERT_TRUE(r.ok());
+  std::set<std::string> allowed = {r->shards()[0].path, r->shards()[2].path, r->shards()[4].path};
+  for (const auto& p : r->shardsOfRank(0)) EXPECT_TRUE(allowed.count(p)) << p;
+  EXPECT_EQ((long long)drain(tokenCorpus(), sub).size(), r->shards()[0].rows + r->shards()[2].rows + r->shards()[4].rows);
+  sub.shardSubset = {99};
+  EXPECT_FALSE(corpus::CorpusReader::open(tokenCorpus().string(), sub).ok());
+}
+
 }  // namespace stamp::test::corpustest
