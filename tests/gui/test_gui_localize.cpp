@@ -25,6 +25,7 @@
 #include "model_actions.h"
 #include "slide/slide_reader.h"
 #include "style.h"
+#include "widgets/layer_model.h"
 #include "widgets/slide_view.h"
 
 using namespace stamp;
@@ -50,7 +51,7 @@ class LocalizeTest : public QObject {
 
   void init() {
     window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1500, 950);
+    window_->resize(1900, 1050);
     window_->show();
     QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
     QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
@@ -67,7 +68,7 @@ class LocalizeTest : public QObject {
     QCOMPARE(view()->regionSide(), 672.0);
     const int spot = centralSpot();
     const QPointF c = view()->spots().centre(spot);
-    view()->setZoom(0.6);
+    view()->setZoom(std::min(view()->width(), view()->height()) / 1100.0);  // region on screen
     view()->centreOn(c - QPointF(224, -224));  // the region we will drag is centred there
     QVERIFY(guitest::waitForTiles(*view()));
 
@@ -101,7 +102,9 @@ class LocalizeTest : public QObject {
     QVERIFY(la()->panel()->regionLabel()->text().contains(QStringLiteral("true cell")) ||
             la()->panel()->regionLabel()->text().contains(QStringLiteral("✓")));
 
-    // What the user sees: the green true-cell marker is drawn in cell 2 and in no other cell.
+    // What the user sees: the green true-cell marker is drawn in cell 2 and in no other cell
+    // (spot layers hidden: some colour maps have greens of their own).
+    for (int i = 0; i < window_->layers()->count(); ++i) window_->layers()->setVisible(i, false);
     QTest::qWait(100);
     const QImage frame = view()->grabFramebuffer();
     for (int k = 0; k < 9; ++k) {
@@ -109,6 +112,8 @@ class LocalizeTest : public QObject {
       if (k == 2) QVERIFY2(green > 20, qPrintable(QStringLiteral("marker pixels %1").arg(green)));
       else QVERIFY2(green < 3, qPrintable(QStringLiteral("cell %1: %2").arg(k).arg(green)));
     }
+    guitest::saveScreenshot(frame, QStringLiteral("localize_region_view"));
+    for (int i = 0; i < window_->layers()->count(); ++i) window_->layers()->setVisible(i, true);
     saveWindow(QStringLiteral("localize_region"));
 
     // An image-file reference answers too, without a true cell (it comes from no place here).
@@ -139,24 +144,26 @@ class LocalizeTest : public QObject {
     QVERIFY(search->heatmap.width >= 2);
     QCOMPARE(la()->panel()->hitList()->count(), int(search->hits.size()));
     QVERIFY(!search->hits.empty());
-    // The heatmap lies within the searched square, which covers the visible area.
-    const QRectF hm = view()->heatmapRect();
-    QVERIFY(search->area.adjusted(-1, -1, 1, 1).contains(hm));
-    QVERIFY(hm.contains(c));
+    // The searched locations lie within the searched square, which covers the visible area.
+    const QRectF hm = view()->heatmapRect(), covered = coveredRect(*search);
+    QVERIFY(search->area.adjusted(-1, -1, 1, 1).contains(covered));
+    QVERIFY(hm.contains(covered));
+    QVERIFY(covered.contains(c));
     QTest::qWait(100);
     saveWindow(QStringLiteral("localize_search"));
 
-    // Frames with and without the heatmap (marks off): they differ inside its rectangle only.
+    // Frames with and without the heatmap (marks off, zoomed out to see around it): they differ
+    // where locations were searched, and nowhere else.
     view()->setHitMarks({});
     view()->setReferenceMark(std::nullopt);
+    view()->setZoom(view()->transform().zoom * 0.6);
     QVERIFY(guitest::waitForTiles(*view()));
     const QImage with = view()->grabFramebuffer();
     const QImage image = search->image;
-    const QRectF rect = hm;
     view()->clearHeatmap();
     QVERIFY(guitest::waitForTiles(*view()));
     const QImage without = view()->grabFramebuffer();
-    const QRectF wrect(widget(rect.topLeft()), widget(rect.bottomRight()));
+    const QRectF wrect(widget(covered.topLeft()), widget(covered.bottomRight()));
     int inside = 0, insideChanged = 0, outside = 0, outsideChanged = 0;
     for (int y = 0; y < with.height(); y += 3)
       for (int x = 0; x < with.width(); x += 3) {
@@ -169,7 +176,7 @@ class LocalizeTest : public QObject {
     QVERIFY(inside > 1000 && outside > 1000);
     QVERIFY(insideChanged > inside / 2);  // spots cover the rest
     QCOMPARE(outsideChanged, 0);
-    view()->setHeatmap(image, rect);  // back for the screenshot of the bare view
+    view()->setHeatmap(image, hm);  // back for the screenshot of the bare view
     QTest::qWait(100);
     guitest::saveScreenshot(view()->grabFramebuffer(), QStringLiteral("localize_heatmap_view"));
   }
@@ -241,6 +248,19 @@ class LocalizeTest : public QObject {
       if (d < bestD) best = i, bestD = d;
     }
     return best;
+  }
+
+  // Union of the pitch squares of the locations the search covered (frame px).
+  static QRectF coveredRect(const app::SearchResult& r) {
+    const auto& h = r.heatmap;
+    QRectF box;
+    const double k = r.imageRect.width() / (h.width * h.pitch);  // frame px per image px
+    for (int j = 0; j < h.height; ++j)
+      for (int i = 0; i < h.width; ++i)
+        if (h.coverage[std::size_t(j * h.width + i)] > 0)
+          box |= QRectF((h.x0 + (i - 0.5) * h.pitch) * k, (h.y0 + (j - 0.5) * h.pitch) * k,
+                        h.pitch * k, h.pitch * k);
+    return box;
   }
 
   void drag(const QPoint& from, const QPoint& to) {
