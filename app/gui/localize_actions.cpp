@@ -110,7 +110,7 @@ void LocalizeActions::buildStatus() {
 
 // A new sample: a new patch size and image; the old reference and results mean nothing here.
 void LocalizeActions::sampleChanged() {
-  controller_->cancel();
+  controller_->reset();
   ctx_.reset();
   ctxError_.clear();
   ref_ = {};

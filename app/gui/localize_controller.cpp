@@ -171,17 +171,18 @@ void LocalizeController::localizeRegion(const LocalizeContext& ctx, const Locali
 
 void LocalizeController::startRegion(const RegionRequest& r) {
   auto model = model_;
-  regionWatcher_.setFuture(QtConcurrent::run([model, r]() -> RegionOutcome {
+  const std::uint64_t epoch = epoch_;
+  regionWatcher_.setFuture(QtConcurrent::run([model, r, epoch]() -> RegionOutcome {
     auto patch = referencePatch(r.ctx, r.ref);
-    if (!patch.ok()) return {std::nullopt, describe(patch.error())};
+    if (!patch.ok()) return {std::nullopt, describe(patch.error()), epoch};
     const double k = r.ctx.imageToFrame;
     const data::Square sq{r.region.x() / k, r.region.y() / k, r.region.width() / k};
     auto cells = engine::localizeInRegion(*model, *r.ctx.image, sq, *patch);
-    if (!cells.ok()) return {std::nullopt, describe(cells.error())};
+    if (!cells.ok()) return {std::nullopt, describe(cells.error()), epoch};
     RegionResult out{r.region, *cells, -1};
     if (r.ref.kind == LocalizeReference::Kind::Point)
       out.trueCell = widgets::regionCellAt(r.region, r.ref.frame);
-    return {out, {}};
+    return {out, {}, epoch};
   }));
 }
 
@@ -193,6 +194,7 @@ void LocalizeController::regionFinished() {
     startRegion(next);
     return;
   }
+  if (out.epoch != epoch_) return;
   if (out.result) Q_EMIT regionReady(*out.result);
   else Q_EMIT failed(out.error);
 }
@@ -201,10 +203,12 @@ void LocalizeController::search(const LocalizeContext& ctx, const LocalizeRefere
                                 std::optional<QRectF> area, double strideFrame, int hits) {
   if (!ready(ctx, &ref)) return;
   auto model = model_;
+  const std::uint64_t epoch = epoch_;
   startJob<LongOutcome>(longWatcher_, token_, [=](core::CancelToken t, core::ProgressCallback cb) {
     core::ProgressReporter progress(cb, t);
     auto r = runSearch(*model, ctx, ref, area, strideFrame, hits, progress);
     LongOutcome out;
+    out.epoch = epoch;
     if (r.ok()) out.search = std::make_shared<const SearchResult>(std::move(r).value());
     else out.error = describe(r.error()), out.cancelled = r.error().code == core::ErrorCode::Cancelled;
     return out;
@@ -219,11 +223,13 @@ void LocalizeController::evaluate(const LocalizeContext& ctx, std::int64_t maxSp
     return;
   }
   auto model = model_;
+  const std::uint64_t epoch = epoch_;
   startJob<LongOutcome>(longWatcher_, token_, [=](core::CancelToken t, core::ProgressCallback cb) {
     core::ProgressReporter progress(cb, t);
     auto s = engine::evaluateLocalization(*model, *ctx.image, *ctx.sample, ctx.psFrame,
                                           1.0 / ctx.imageToFrame, maxSpots, seed, &progress);
     LongOutcome out;
+    out.epoch = epoch;
     if (s.ok()) out.score = *s;
     else out.error = describe(s.error()), out.cancelled = s.error().code == core::ErrorCode::Cancelled;
     return out;
@@ -232,6 +238,12 @@ void LocalizeController::evaluate(const LocalizeContext& ctx, std::int64_t maxSp
 }
 
 void LocalizeController::cancel() { token_.cancel(); }
+
+void LocalizeController::reset() {
+  ++epoch_;
+  token_.cancel();
+  pendingRegion_.reset();
+}
 
 core::ProgressCallback LocalizeController::progressCallback() {
   return queuedProgress(this, [](LocalizeController* c, const core::ProgressUpdate& u) {
@@ -242,6 +254,7 @@ core::ProgressCallback LocalizeController::progressCallback() {
 void LocalizeController::longFinished() {
   const LongOutcome out = longWatcher_.result();
   Q_EMIT busyChanged(false);
+  if (out.epoch != epoch_) return;
   if (out.search) Q_EMIT searchReady(out.search);
   else if (out.score) Q_EMIT evaluated(out.score->evaluated, out.score->correct);
   else if (out.cancelled) Q_EMIT cancelled();

@@ -90,18 +90,22 @@ class LocalizeController : public QObject {
   void evaluate(const LocalizeContext& ctx, std::int64_t maxSpots = 200, std::uint64_t seed = 0);
   /// Stops a running search or evaluation at its next batch.
   void cancel();
+  /// Forgets every running or waiting job (a new sample is shown): their answers are dropped.
+  void reset();
   bool busy() const { return longWatcher_.isRunning(); }
   bool regionBusy() const { return regionWatcher_.isRunning(); }
 
   struct RegionOutcome {
     std::optional<RegionResult> result;
     QString error;
+    std::uint64_t epoch = 0;
   };
   struct LongOutcome {
     std::shared_ptr<const SearchResult> search;
     std::optional<core::engine::LocalizationScore> score;
     QString error;
     bool cancelled = false;
+    std::uint64_t epoch = 0;
   };
 
  Q_SIGNALS:
@@ -129,6 +133,7 @@ class LocalizeController : public QObject {
   QFutureWatcher<LongOutcome> longWatcher_;
   core::CancelToken token_;
   std::optional<RegionRequest> pendingRegion_;
+  std::uint64_t epoch_ = 0;  // bumped by reset(); older answers are stale
 };
 
 }  // namespace stamp::app
