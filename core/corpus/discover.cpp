@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/fs_util.h"
 #include "corpus/corpus_internal.h"
 #include "st/h5ad.h"
 
@@ -12,10 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool isDir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
+using fsutil::isDir;
 
 bool isHestRoot(const fs::path& d) { return isDir(d / "st") && !st::listHestSamples(d.string()).empty(); }
 

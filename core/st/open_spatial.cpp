@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "common/fs_util.h"
 #include "st/h5ad.h"
 #include "st/hdf5_util.h"
 #include "st/space_ranger.h"
@@ -10,24 +11,11 @@ namespace stamp::core::st {
 namespace fs = std::filesystem;
 
 namespace {
-bool isFile(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
-bool isDir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
+using fsutil::endsWith;
+using fsutil::isDir;
+using fsutil::isFile;
 
-std::string lowerName(const fs::path& p) {
-  std::string n = p.filename().string();
-  for (char& c : n) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return n;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+std::string lowerName(const fs::path& p) { return fsutil::lowered(p.filename().string()); }
 
 Error notSpatial(const std::string& path) {
   return makeError(ErrorCode::Unsupported,

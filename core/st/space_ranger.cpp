@@ -5,25 +5,16 @@
 #include <unordered_map>
 
 #include "common/atomic_file.h"
+#include "common/fs_util.h"
 
 namespace stamp::core::st {
 namespace fs = std::filesystem;
 
 namespace {
-std::string lowerExt(const fs::path& p) {
-  std::string e = p.extension().string();
-  for (char& c : e) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return e;
-}
+using fsutil::isDir;
+using fsutil::isFile;
 
-bool isFile(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec);
-}
-bool isDir(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_directory(p, ec);
-}
+std::string lowerExt(const fs::path& p) { return fsutil::lowered(p.extension().string()); }
 
 /// Files in `dir` whose name ends with `suffix` (e.g. "V1_Heart_filtered_feature_bc_matrix.h5"
 /// as downloaded from 10x's site), in name order.

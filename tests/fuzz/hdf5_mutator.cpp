@@ -264,3 +264,16 @@ size_t mutateHdf5Image(std::uint8_t* data, size_t size, size_t maxSize, unsigned
 }
 
 }  // namespace stamp::fuzz
+
+// The libFuzzer hooks every HDF5 target shares (this file is linked only into those targets):
+// a read limit so a mutated dataset size cannot make a reader allocate gigabytes, and the
+// structure-aware mutator above.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  stamp::core::st::h5::setReadLimitBytes(std::uint64_t(64) << 20);
+  return 0;
+}
+
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t maxSize,
+                                          unsigned int seed) {
+  return stamp::fuzz::mutateHdf5Image(data, size, maxSize, seed);
+}
