@@ -38,6 +38,7 @@ QueryActions::QueryActions(MainWindow* window) : QObject(window), window_(window
     switchPending_ = false;
     addSwitchLayer();
   });
+  connect(window_, &MainWindow::loadFailed, this, [this] { switchPending_ = false; });
   connect(this, &QueryActions::failed, this,
           [this](const QString& m) { window_->statusBar()->showMessage(m, 10000); });
   connect(this, &QueryActions::queryFinished, this,
@@ -111,6 +112,7 @@ void QueryActions::sampleChanged() {
   lastSpot_ = -1;
   const LoadedSample* s = window_->current();
   compare_->setSample(s ? s->sample : nullptr);
+  offerLayerGroups();
   if (switchPending_) window_->modelActions()->computeEmbeddings();  // reads the cache
 }
 
