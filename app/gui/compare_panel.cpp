@@ -33,10 +33,12 @@ ComparePanel::ComparePanel(QWidget* parent)
   table_->verticalHeader()->setVisible(false);
   chart_ = new QChartView(this);
   chart_->setRenderHint(QPainter::Antialiasing);
-  chart_->setMinimumHeight(220);
-  auto* split = new QSplitter(Qt::Vertical, this);
+  chart_->setMinimumSize(320, 220);
+  auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(table_);
   split->addWidget(chart_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
   layout->addWidget(split, 1);
   connect(&watcher_, &QFutureWatcher<CompareOutcome>::finished, this, &ComparePanel::finished);
   showVolcano();

@@ -59,8 +59,9 @@ void QueryActions::buildDocks() {
   compareDock_ = new QDockWidget(tr("Compare selections"), window_);
   compareDock_->setObjectName(QStringLiteral("Compare selections"));
   compareDock_->setWidget(compare_);
-  window_->addDockWidget(Qt::RightDockWidgetArea, resultsDock_);
-  window_->addDockWidget(Qt::RightDockWidgetArea, compareDock_);
+  // Below the slide: tables and the volcano plot need width, the side docks are full already.
+  window_->addDockWidget(Qt::BottomDockWidgetArea, resultsDock_);
+  window_->addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
   window_->tabifyDockWidget(resultsDock_, compareDock_);
   resultsDock_->hide();
   compareDock_->hide();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <numeric>
 
 #include "analysis/embedding_stats.h"
@@ -69,9 +70,15 @@ Result<Layer> querySimilarityLayer(const EmbeddingTable& table, const std::vecto
   Layer layer;
   layer.name = name;
   layer.values = std::move(values);
-  layer.colorMap = widgets::ColorMapId::RdBu;
-  layer.vmin = -1;
-  layer.vmax = 1;
+  // Patches of one slide are alike (cosines crowd near the top of -1..1), so the map spans the
+  // data: from its 1st percentile to the best match, which takes the map's top colour.
+  layer.colorMap = widgets::ColorMapId::Viridis;
+  layer.autoLimits(/*robust=*/true);
+  float best = -std::numeric_limits<float>::infinity();
+  for (float v : layer.values)
+    if (std::isfinite(v)) best = std::max(best, v);
+  if (std::isfinite(best)) layer.vmax = best;
+  if (!(layer.vmax > layer.vmin)) layer.vmin = layer.vmax - 1e-3;
   layer.opacity = 0.9f;
   return layer;
 }

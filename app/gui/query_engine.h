@@ -25,7 +25,7 @@ core::Result<std::vector<float>> imageEmbeddingRow(const core::engine::Embedding
                                                    std::int64_t row);
 
 /// Cosine similarity of every row's image embedding to `query`, as a continuous layer named
-/// `name` (RdBu, -1..1 around "orthogonal"); rows that could not be embedded are NaN.
+/// `name` (viridis from the 1st percentile to the best match); rows not embedded are NaN.
 core::Result<widgets::Layer> querySimilarityLayer(const core::engine::EmbeddingTable& table,
                                                   const std::vector<float>& query,
                                                   const std::string& name);
