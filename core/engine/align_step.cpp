@@ -62,6 +62,22 @@ model::AlignmentLosses alignmentLosses(model::Stamp& m, const BatchTensors& t) {
   return l;
 }
 
+Result<MetricsRow> alignmentMetrics(const std::vector<float>& patchEmb, const std::vector<float>& geneEmb, std::int64_t n,
+                                    std::int64_t dim, std::int64_t hits, std::int64_t withCell) {
+  st::DenseMatrix patch{n, dim, patchEmb}, gene{n, dim, geneEmb};
+  STAMP_ASSIGN(auto p2s, analysis::recallAtK(patch, gene, {1, 5, 10}));
+  STAMP_ASSIGN(auto s2p, analysis::recallAtK(gene, patch, {1, 5, 10}));
+  MetricsRow row{0, "val", {}};
+  const char* ks[] = {"1", "5", "10"};
+  for (int i = 0; i < 3; ++i) {
+    row.values[std::string("recall") + ks[i] + "_patch_to_spot"] = p2s[std::size_t(i)];
+    row.values[std::string("recall") + ks[i] + "_spot_to_patch"] = s2p[std::size_t(i)];
+  }
+  if (withCell) row.values["localization_accuracy"] = double(hits) / double(withCell);
+  row.values["val_spots"] = double(n);
+  return row;
+}
+
 namespace {
 
 /// Embeds the validation spots (no augmentation, fixed cells) and scores retrieval and
@@ -91,17 +107,7 @@ Result<MetricsRow> validateAlignment(Session& s, const std::vector<data::SpotRef
         hits += pred[i].item<std::int64_t>() == pb.cells[std::size_t(i)];
       }
   }
-  STAMP_ASSIGN(auto p2s, analysis::recallAtK(patch, gene, {1, 5, 10}));
-  STAMP_ASSIGN(auto s2p, analysis::recallAtK(gene, patch, {1, 5, 10}));
-  MetricsRow row{0, "val", {}};
-  const char* ks[] = {"1", "5", "10"};
-  for (int i = 0; i < 3; ++i) {
-    row.values[std::string("recall") + ks[i] + "_patch_to_spot"] = p2s[std::size_t(i)];
-    row.values[std::string("recall") + ks[i] + "_spot_to_patch"] = s2p[std::size_t(i)];
-  }
-  if (withCell) row.values["localization_accuracy"] = double(hits) / double(withCell);
-  row.values["val_spots"] = double(n);
-  return row;
+  return alignmentMetrics(patch.data, gene.data, std::int64_t(n), dim, hits, withCell);
 }
 
 }  // namespace

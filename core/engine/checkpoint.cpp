@@ -25,6 +25,7 @@ std::string stepName(std::int64_t step) {
 
 Status writeState(const fs::path& dir, const TrainState& s) {
   nlohmann::json j = {{"step", s.step}, {"seed", s.seed}, {"loss_ema", s.lossEma}, {"loss_count", s.lossCount}};
+  if (s.dataEpoch >= 0) j["data"] = {{"epoch", s.dataEpoch}, {"batch", s.dataBatch}, {"rows", s.dataRows}};
   return writeFileAtomic(dir / "state.json", j.dump(1));
 }
 
@@ -103,6 +104,11 @@ Result<TrainState> loadCheckpoint(const fs::path& dir, model::Stamp& m, torch::o
     s.seed = j.at("seed").get<std::uint64_t>();
     s.lossEma = j.at("loss_ema").get<double>();
     s.lossCount = j.at("loss_count").get<std::int64_t>();
+    if (j.contains("data")) {
+      s.dataEpoch = j["data"].at("epoch").get<std::int64_t>();
+      s.dataBatch = j["data"].at("batch").get<std::int64_t>();
+      s.dataRows = j["data"].at("rows").get<std::int64_t>();
+    }
     torch::serialize::InputArchive ar;
     ar.load_from((dir / "optimizer.pt").string());
     opt.load(ar);

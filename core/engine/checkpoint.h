@@ -5,7 +5,7 @@
 ///   checkpoints/step-00000100/model.safetensors  weights (metadata stamp_config) - loadable by
 ///                             config.json        ModelHandle::fromFiles and `stamp embed`
 ///                             optimizer.pt       AdamW moments (LibTorch archive)
-///                             state.json         step, seed, loss statistics
+///                             state.json         step, seed, loss statistics, corpus position
 ///                             rng.pt             LibTorch's CPU generator state
 ///   latest.json                                  {"step": N, "dir": "checkpoints/step-..."}
 /// A checkpoint folder is written under a temporary name and renamed when complete; latest.json
@@ -26,6 +26,10 @@ struct TrainState {
   std::uint64_t seed = 0;
   double lossEma = 0;        // running mean of the total loss (explosion guard)
   std::int64_t lossCount = 0;
+  /// Data-order state of a streamed corpus: where its reader stands after the last micro-batch
+  /// of `step` (epoch, batch in the epoch) and the corpus rows it was read from. -1: not streamed
+  /// (sample runs derive their order from `step` alone).
+  std::int64_t dataEpoch = -1, dataBatch = -1, dataRows = 0;
 };
 
 /// Writes checkpoint `state.step` and points latest.json at it; keeps the newest `keep`.

@@ -53,7 +53,7 @@ std::string resolvePath(const std::string& p, const std::string& base) {
 }
 
 const std::set<std::string> kKeys = {
-    "mode", "samples", "vocab", "model", "output", "device", "seed", "steps", "batch_size", "grad_accum", "lr",
+    "mode", "samples", "corpus", "corpus_shuffle_buffer", "corpus_block_rows", "vocab", "model", "output", "device", "seed", "steps", "batch_size", "grad_accum", "lr",
     "weight_decay", "min_lr", "warmup_steps", "grad_clip", "mixed_precision", "train", "last_blocks",
     "checkpoint_every", "keep_checkpoints", "validate_every", "log_every", "max_val_spots", "split",
     "val_fraction", "block_size", "workers", "prefetch", "threads", "augment", "explode_factor", "pretrain"};
@@ -154,6 +154,8 @@ Status parseScalars(const json& j, TrainConfig& c, const std::string& ctx) {
   STAMP_CHECK(take(j, "prefetch", c.prefetch, ctx));
   STAMP_CHECK(take(j, "threads", c.threads, ctx));
   STAMP_CHECK(take(j, "explode_factor", c.explodeFactor, ctx));
+  STAMP_CHECK(take(j, "corpus_shuffle_buffer", c.shuffleBuffer, ctx));
+  STAMP_CHECK(take(j, "corpus_block_rows", c.blockRows, ctx));
   std::string scope = toString(c.scope);
   STAMP_CHECK(take(j, "train", scope, ctx));
   if (scope == "all") c.scope = TrainScope::All;
@@ -181,9 +183,13 @@ Result<TrainConfig> parseTrainConfig(const std::string& text, const std::string&
   STAMP_CHECK(parseSamples(j, c, baseDir, ctx));
   STAMP_CHECK(parseModel(j, c, baseDir, ctx));
   STAMP_CHECK(parseNested(j, c, ctx));
-  std::string vocab, output;
+  std::string vocab, output, corpus;
   STAMP_CHECK(take(j, "vocab", vocab, ctx));
   STAMP_CHECK(take(j, "output", output, ctx));
+  STAMP_CHECK(take(j, "corpus", corpus, ctx));
+  if (!corpus.empty()) c.corpus = resolvePath(corpus, baseDir);
+  // A corpus has no array coordinates for spot blocks: its default held-out part is slides.
+  if (!c.corpus.empty() && !j.contains("split")) c.split = "slides";
   if (!vocab.empty()) c.vocab = resolvePath(vocab, baseDir);
   if (!output.empty()) c.output = resolvePath(output, baseDir);
   STAMP_CHECK(validateTrainConfig(c).ok() ? Status{} : validateTrainConfig(c).error().within(ctx));
@@ -201,8 +207,12 @@ Status validateTrainConfig(const TrainConfig& c) {
     return makeError(ErrorCode::InvalidArgument, "field \"" + f + "\": " + w);
   };
   STAMP_CHECK(need(c.mode == "align" || c.mode == "pretrain", "mode", "expected \"align\" or \"pretrain\""));
-  STAMP_CHECK(need(!c.samples.empty(), "samples", "at least one sample is needed"));
-  STAMP_CHECK(need(!c.vocab.empty(), "vocab", "the STAMP vocabulary folder is needed"));
+  const bool corpus = !c.corpus.empty();
+  STAMP_CHECK(need(!c.samples.empty() || corpus, "samples", "at least one sample (or a \"corpus\" folder) is needed"));
+  STAMP_CHECK(need(c.samples.empty() || !corpus, "corpus", "give either samples or a corpus, not both (build one corpus from all samples with `stamp build-corpus`)"));
+  STAMP_CHECK(need(!c.vocab.empty() || corpus, "vocab", "the STAMP vocabulary folder is needed"));
+  STAMP_CHECK(need(c.shuffleBuffer > 0, "corpus_shuffle_buffer", "must be positive"));
+  STAMP_CHECK(need(c.blockRows > 0, "corpus_block_rows", "must be positive"));
   STAMP_CHECK(need(!c.output.empty(), "output", "the run folder is needed"));
   STAMP_CHECK(need(c.steps > 0, "steps", "must be positive"));
   STAMP_CHECK(need(c.batchSize > 0, "batch_size", "must be positive"));
@@ -218,7 +228,11 @@ Status validateTrainConfig(const TrainConfig& c) {
   STAMP_CHECK(need(c.validateEvery >= 0, "validate_every", "must not be negative"));
   STAMP_CHECK(need(c.logEvery > 0, "log_every", "must be positive"));
   STAMP_CHECK(need(c.maxValSpots > 0, "max_val_spots", "must be positive"));
-  STAMP_CHECK(need(c.split == "blocks" || c.split == "slides", "split", "expected \"blocks\" or \"slides\""));
+  if (corpus)
+    STAMP_CHECK(need(c.split == "slides" || c.split == "shards", "split",
+                     "a corpus has no array coordinates for spot blocks: expected \"slides\" or \"shards\""));
+  else
+    STAMP_CHECK(need(c.split == "blocks" || c.split == "slides", "split", "expected \"blocks\" or \"slides\""));
   STAMP_CHECK(need(c.valFraction >= 0 && c.valFraction < 1, "val_fraction", "must be in [0, 1)"));
   STAMP_CHECK(need(c.blockSize > 0, "block_size", "must be positive"));
   STAMP_CHECK(need(c.workers > 0 && c.workers <= 64, "workers", "must be in 1..64"));
@@ -242,7 +256,8 @@ std::string trainConfigToJson(const TrainConfig& c) {
   }
   json model = {{"init_weights", c.initWeights}, {"partial", c.initPartial}};
   model["config"] = json::accept(c.modelConfig) ? json::parse(c.modelConfig) : json(c.modelConfig);
-  json j = {{"mode", c.mode}, {"samples", s}, {"vocab", c.vocab}, {"model", model}, {"output", c.output},
+  json j = {{"mode", c.mode}, {"samples", s}, {"corpus", c.corpus}, {"corpus_shuffle_buffer", c.shuffleBuffer},
+            {"corpus_block_rows", c.blockRows}, {"vocab", c.vocab}, {"model", model}, {"output", c.output},
             {"device", c.device}, {"seed", c.seed}, {"steps", c.steps}, {"batch_size", c.batchSize},
             {"grad_accum", c.gradAccum}, {"lr", c.lr}, {"weight_decay", c.weightDecay}, {"min_lr", c.minLr},
             {"warmup_steps", c.warmupSteps}, {"grad_clip", c.gradClip}, {"mixed_precision", c.mixedPrecision},

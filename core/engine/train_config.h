@@ -24,7 +24,12 @@ enum class TrainScope { All, Heads, LastBlocks, GeneOnly };
 struct TrainConfig {
   std::string mode = "align";          // "align" (fine-tuning) or "pretrain" (gene encoder)
   std::vector<TrainSample> samples;
-  std::string vocab;                   // STAMP vocabulary folder
+  /// A built corpus folder (stamp build-corpus) or published STAMP shards, streamed instead of
+  /// samples (never loaded whole). Alignment needs its images (--with-images).
+  std::string corpus;
+  int shuffleBuffer = 2048;            // corpus: rows in the shuffle buffer
+  int blockRows = 64;                  // corpus: consecutive rows read from a shard at a time
+  std::string vocab;                   // STAMP vocabulary folder (optional with a corpus: checks its size)
   std::string modelConfig = R"({"preset":"tiny","n_genes":20310,"context":128})";  // JSON text or a file path
   std::string initWeights;             // optional .pt / .safetensors to start from
   bool initPartial = false;            // load what fits of initWeights
@@ -45,7 +50,7 @@ struct TrainConfig {
   std::int64_t validateEvery = 100;    // 0 = only at the end
   std::int64_t logEvery = 1;
   int maxValSpots = 512;
-  std::string split = "blocks";        // "blocks" or "slides"
+  std::string split = "blocks";        // "blocks" or "slides"; with a corpus "slides" (default) or "shards"
   double valFraction = 0.2;
   int blockSize = 12;
   int workers = 2, prefetch = 2, threads = 0;

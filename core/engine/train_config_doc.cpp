@@ -18,6 +18,9 @@ std::string documentedDefaultConfig(const std::string& mode) {
                       ? "STAMP alignment fine-tuning (four-term loss). Keys starting with '_' are comments."
                       : "STAMP gene-encoder pre-training (MLM + spatial loss on groups of 9 neighbours). Keys starting with '_' are comments.";
   doc["_samples"] = "list of {st: Space Ranger outs/ | .h5ad | 10x .h5 | HEST root#id, slide: optional image, mpp: optional um/px, slide_id: optional}";
+  doc["_corpus"] = "instead of samples: a folder of corpus shards (stamp build-corpus; --with-images for align) or published STAMP shards, "
+                   "streamed (shuffled by shard and within corpus_shuffle_buffer rows, each rank reading its own shards); vocab is then "
+                   "optional. Pre-training from a corpus uses the MLM loss only (a corpus carries no neighbour groups).";
   doc["_model"] = "config: a config object or config.json path. The default is the tiny structure with n_genes = 20310 "
                   "(the STAMP vocabulary size; preset tiny alone has n_genes 200 and cannot take real tokens) and context 128. "
                   "init_weights: optional .pt/.safetensors to start from (partial: load what fits).";
@@ -25,7 +28,7 @@ std::string documentedDefaultConfig(const std::string& mode) {
   doc["_schedule"] = "AdamW(lr, weight_decay); linear warm-up over warmup_steps then cosine to min_lr at `steps`, set every step";
   doc["_train"] = "all | heads (projections + logit_scale) | last_blocks (the last `last_blocks` blocks of both encoders + heads) | gene (gene encoder + spot projection)";
   doc["_mixed_precision"] = "CUDA autocast (bf16) only; on CPU the run says so and stays fp32";
-  doc["_split"] = "blocks: square blocks of block_size array units validate (no neighbour leaks), slides: whole slides validate";
+  doc["_split"] = "blocks: square blocks of block_size array units validate (no neighbour leaks), slides: whole slides validate; with a corpus: slides (batch_slide_id) or shards (the last shards)";
   doc["_augment"] = "flips / 90-degree rotations (patch, region, reference and the cell label turn together), colour jitter";
   doc["_output"] = "run folder: checkpoints/step-N/, latest.json, metrics.csv, run.json, final model.safetensors + config.json";
   for (auto& [k, v] : j.items()) doc[k] = v;

@@ -36,14 +36,30 @@ struct Session {
   bool autocast = false;
   /// Micro-batch `j` of this rank (j = step * grad_accum + a) -> losses.
   std::function<Result<MicroLosses>(std::int64_t j, std::int64_t step)> micro;
-  /// A validation pass on rank 0 (eval mode, no grad).
+  /// A validation pass on rank 0 (eval mode, no grad); run only when `hasValidation`.
   std::function<Result<MetricsRow>()> validate;
+  bool hasValidation = false;
+  std::size_t trainRows = 0, valRows = 0;  // spots (or corpus rows) that train / validate
+  /// Streamed corpus runs: put the data position into the state before a checkpoint, and take
+  /// it back after loading one (so a resumed run reads on from where the checkpoint stood).
+  std::function<void(TrainState&)> saveDataState;
+  std::function<Status(const TrainState&)> restoreDataState;
+  std::shared_ptr<std::pair<std::int64_t, std::int64_t>> corpusPosition;  // after the last micro-batch
+  std::function<void(const std::string&)> message;  // notices for the user (rank 0)
   bool isRoot() const { return env.rank == 0; }
 };
 
 /// Mode set-up (defined in align_step.cpp / pretrainer.cpp): fills micro/validate.
 Status setupAlignment(Session& s);
 Status setupPretraining(Session& s);
+/// The same from a corpus folder (corpus_train.cpp): batches streamed through CorpusReader.
+Status setupCorpusAlignment(Session& s);
+Status setupCorpusPretraining(Session& s);
+
+/// Validation figures from the embeddings of n spots (rows of `patch`/`gene`, out_dim wide)
+/// and the localisation hits among the spots with a cell.
+Result<MetricsRow> alignmentMetrics(const std::vector<float>& patch, const std::vector<float>& gene, std::int64_t n,
+                                    std::int64_t dim, std::int64_t hits, std::int64_t withCell);
 
 /// Up to `n` items spread evenly over `items` (deterministic).
 template <class T>

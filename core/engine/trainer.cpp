@@ -50,6 +50,7 @@ Status buildModel(Session& s) {
 }
 
 Status buildData(Session& s) {
+  if (!s.cfg.corpus.empty()) return {};  // streamed: set up by setupCorpus*
   STAMP_ASSIGN(st::Vocabulary vocab, st::Vocabulary::load(s.cfg.vocab));
   if (int(vocab.size()) > s.model->config().nGenes)
     return makeError(ErrorCode::Mismatch, "the model has n_genes " + std::to_string(s.model->config().nGenes) + " but the vocabulary has " +
@@ -71,6 +72,9 @@ Status buildData(Session& s) {
   so.seed = s.cfg.seed;
   s.split = data::splitSpots(s.sources, so);
   if (s.split.train.empty()) return makeError(ErrorCode::InvalidArgument, "no training spot is left after the validation split");
+  s.hasValidation = !s.split.val.empty();
+  s.trainRows = s.split.train.size();
+  s.valRows = s.split.val.size();
   return {};
 }
 
@@ -98,6 +102,7 @@ Status reduceGradients(Session& s, std::vector<double>& values) {
 
 Status checkpoint(Session& s) {
   if (!s.isRoot()) return {};
+  if (s.saveDataState) s.saveDataState(s.state);
   STAMP_CHECK(s.log->flush());
   return saveCheckpoint(s.cfg.output, s.model, *s.opt, s.state, s.cfg.keepCheckpoints);
 }
@@ -119,10 +124,12 @@ Result<TrainSummary> runTraining(const TrainConfig& c, const DistEnv& env, bool 
   s.env = env;
   if (c.threads > 0) setupComputeThreads(c.threads);
   STAMP_ASSIGN(s.comm, Communicator::connect(env, c.device));
+  if (env.rank == 0) s.message = hooks.onMessage;
   try {
     STAMP_CHECK(buildModel(s));
     STAMP_CHECK(buildData(s));
-    STAMP_CHECK(c.mode == "pretrain" ? setupPretraining(s) : setupAlignment(s));
+    if (!c.corpus.empty()) STAMP_CHECK(c.mode == "pretrain" ? setupCorpusPretraining(s) : setupCorpusAlignment(s));
+    else STAMP_CHECK(c.mode == "pretrain" ? setupPretraining(s) : setupAlignment(s));
   } catch (const std::exception& e) {
     return makeError(ErrorCode::Internal, std::string("setting up training failed: ") + e.what());
   }
@@ -133,11 +140,12 @@ Result<TrainSummary> runTraining(const TrainConfig& c, const DistEnv& env, bool 
   s.state.seed = c.seed;
   TrainSummary out;
   out.worldSize = env.worldSize;
-  out.trainSpots = s.split.train.size();
-  out.valSpots = s.split.val.size();
+  out.trainSpots = s.trainRows;
+  out.valSpots = s.valRows;
   if (resume) {
     STAMP_ASSIGN(fs::path dir, latestCheckpoint(c.output));
     STAMP_ASSIGN(s.state, loadCheckpoint(dir, s.model, *s.opt));
+    if (s.restoreDataState) STAMP_CHECK(s.restoreDataState(s.state));
     STAMP_CHECK(s.log->resume(s.state.step));
     out.resumedFrom = true;
     out.resumeStep = s.state.step;
@@ -238,7 +246,7 @@ Status runLoop(Session& s, const TrainHooks& h, TrainSummary& out) {
       rowsSince = 0;
     }
     const bool last = s.state.step == c.steps;
-    if (s.isRoot() && ((c.validateEvery > 0 && s.state.step % c.validateEvery == 0) || last) && !s.split.val.empty()) {
+    if (s.isRoot() && ((c.validateEvery > 0 && s.state.step % c.validateEvery == 0) || last) && s.hasValidation) {
       STAMP_ASSIGN(MetricsRow v, s.validate());
       v.step = s.state.step;
       out.lastValidation = v;
