@@ -17,6 +17,7 @@
 #include "model_actions.h"
 #include "project_actions.h"
 #include "query_actions.h"
+#include "training_actions.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
 #include "widgets/layers_panel.h"
@@ -45,6 +46,7 @@ MainWindow::MainWindow(QWidget* parent)
   exportActions_ = new ExportActions(this);
   localizeActions_ = new LocalizeActions(this);
   queryActions_ = new QueryActions(this);
+  trainingActions_ = new TrainingActions(this);
   connectView();
   connect(controller_, &SampleController::loaded, this, &MainWindow::showLoaded);
   connect(controller_, &SampleController::failed, this, &MainWindow::showFailure);

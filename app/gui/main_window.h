@@ -29,6 +29,7 @@ class ProjectActions;
 class ExportActions;
 class LocalizeActions;
 class QueryActions;
+class TrainingActions;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -63,6 +64,8 @@ class MainWindow : public QMainWindow {
   LocalizeActions* localizeActions() const { return localizeActions_; }
   /// The Query menu: query by patch/genes, patch -> genes, compare selections.
   QueryActions* queryActions() const { return queryActions_; }
+  /// The Training menu: the training dock and "Build corpus…".
+  TrainingActions* trainingActions() const { return trainingActions_; }
   const LoadedSample* current() const { return current_.get(); }
 
  Q_SIGNALS:
@@ -102,6 +105,7 @@ class MainWindow : public QMainWindow {
   QMenu* fileMenu_ = nullptr;
   LocalizeActions* localizeActions_ = nullptr;
   QueryActions* queryActions_ = nullptr;
+  TrainingActions* trainingActions_ = nullptr;
   std::shared_ptr<const LoadedSample> current_;
   QMenu* recentMenu_ = nullptr;
   QAction* navigatorToggle_ = nullptr;

@@ -1,0 +1,260 @@
+// Training and corpus building from the GUI: with the demo sample open and an untrained tiny model
+// loaded, runs driven through the training panel chart their metrics live while the GUI thread
+// keeps ticking, pause holds the run, cancel stops it within a step leaving a resumable
+// checkpoint, and a completed run's weights re-embed the open sample. The "Build corpus…" dialog
+// writes a shard of the demo sample and reports its spot count.
+#include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScreen>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QtCharts/QLineSeries>
+
+#include "corpus/shard_io.h"
+#include "corpus_dialog.h"
+#include "demo/demo.h"
+#include "engine/checkpoint.h"
+#include "gui_test_support.h"
+#include "main_window.h"
+#include "model/config.h"
+#include "model_actions.h"
+#include "style.h"
+#include "training_actions.h"
+#include "training_charts.h"
+#include "training_panel.h"
+
+using namespace stamp;
+using app::TrainingOutcome;
+
+class TrainingGuiTest : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() {
+    vocab_ = guitest::dataFile(QStringLiteral("stamp-vocab/model.h5ad"));
+    if (vocab_.isEmpty()) QSKIP("real test data not found: ../shared/data/stamp-vocab (set STAMP_TEST_DATA)");
+    vocab_ = QFileInfo(vocab_).absolutePath();
+    core::demo::DemoOptions options;
+    options.seed = 5;
+    options.width = 2400;
+    options.height = 2000;
+    options.threads = 2;
+    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
+    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
+    h5ad_ = QString::fromStdString(paths->h5ad);
+    slide_ = QString::fromStdString(paths->slide);
+    // Untrained tiny structure with the real vocabulary's genes and a short context (fast steps).
+    auto config = core::model::presetTiny();
+    config.nGenes = 20310;
+    config.context = 32;
+    auto model = core::engine::ModelHandle::fromConfig(config, 7);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
+    model_ = std::move(model).value();
+  }
+
+  void init() {
+    window_ = std::make_unique<app::MainWindow>();
+    window_->resize(1500, 1000);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
+    window_->openSpatialPath(h5ad_, slide_);
+    QVERIFY(shown.wait(60000));
+    models()->setVocabularyFolder({});  // image embeddings only: the re-embedding stays short
+    models()->setCacheDir(QDir(dir_.path()).filePath(QStringLiteral("cache-%1").arg(++runs_)));
+    models()->setModel(model_);
+    window_->trainingActions()->showPanel();
+  }
+  void cleanup() { window_.reset(); }
+
+  void completedRunChartsAndReembeds() {
+    app::TrainingPanel* p = panel();
+    QCOMPARE(p->form().samples->count(), 1);  // the open sample
+    QCOMPARE(p->form().samples->item(0)->data(Qt::UserRole).toString(), h5ad_);
+    setForm(6, QStringLiteral("run-complete"));
+    p->form().validateEvery->setValue(3);
+    QSignalSpy finished(p->controller(), &app::TrainingController::finished);
+    QSignalSpy ready(models(), &app::ModelController::embeddingsReady);
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+    ticker.start(10);
+    QTest::mouseClick(p->startButton(), Qt::LeftButton);
+    QVERIFY(p->controller()->busy());
+    QVERIFY(!p->startButton()->isEnabled());
+    QVERIFY(finished.wait(120000));
+    ticker.stop();
+    // The GUI thread kept running its event loop while the worker trained.
+    QVERIFY2(ticks >= 10, qPrintable(QStringLiteral("%1 timer ticks").arg(ticks)));
+    const auto outcome = finished.first().at(0).value<TrainingOutcome>();
+    QVERIFY2(outcome.completed(), qPrintable(outcome.error));
+    QCOMPARE(outcome.summary.step, 6);
+    app::TrainingCharts* c = p->charts();
+    QCOMPARE(c->pointCount(QStringLiteral("loss_total")), 6);
+    for (const char* term : {"loss_patch_spot", "loss_patch_region", "loss_region_spot", "lr"})
+      QCOMPARE(c->pointCount(QString::fromLatin1(term)), 6);
+    QCOMPARE(c->pointCount(QStringLiteral("recall5_patch_to_spot")), 2);  // steps 3 and 6
+    QCOMPARE(c->pointCount(QStringLiteral("recall1_spot_to_patch")), 2);
+    QCOMPARE(c->pointCount(QStringLiteral("localization_accuracy")), 2);
+    QCOMPARE(c->series(QStringLiteral("lr"))->at(0).y(), 5e-4 / 2);  // warm-up: lr * 1/2
+    QVERIFY(c->series(QStringLiteral("loss_total"))->at(5).x() == 6.0);
+    QVERIFY(p->statusLabel()->text().contains(QStringLiteral("Finished 6 steps")));
+    // The new weights are the model now and the open sample is embedded with them.
+    QVERIFY(models()->model() == outcome.model);
+    QVERIFY(models()->model() != model_);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(models()->embeddings()->rows(), window_->current()->sample->spotCount());
+    QVERIFY(QFileInfo::exists(QString::fromStdString(outcome.summary.finalWeights)));
+    QTest::qWait(300);
+    guitest::saveScreenshot(p->grab().toImage(), QStringLiteral("training_panel_completed"));
+    guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), QStringLiteral("training_window"));
+  }
+
+  void pauseHoldsAndCancelKeepsACheckpoint() {
+    app::TrainingPanel* p = panel();
+    app::TrainingController* ctl = p->controller();
+    const QString out = setForm(400, QStringLiteral("run-cancel"));
+    p->form().checkpointEvery->setValue(2);
+    p->form().validateEvery->setValue(0);
+    QSignalSpy finished(ctl, &app::TrainingController::finished);
+    QSignalSpy ready(models(), &app::ModelController::embeddingsReady);
+    QVERIFY(p->start());
+    QVERIFY(guitest::waitUntil([&] { return ctl->stepsDone() >= 2; }, 60000));
+    QVERIFY(guitest::waitUntil([&] { return p->charts()->pointCount(QStringLiteral("loss_total")) >= 1; }, 5000));
+    // Pause: the worker holds between steps.
+    QTest::mouseClick(p->pauseButton(), Qt::LeftButton);
+    QVERIFY(ctl->paused());
+    QCOMPARE(p->pauseButton()->text(), QStringLiteral("Continue"));
+    QVERIFY(guitest::waitUntil([&] { return ctl->holding(); }, 60000));  // the step in progress ends
+    const auto held = ctl->stepsDone();
+    QTest::qWait(800);
+    QCOMPARE(ctl->stepsDone(), held);
+    QTest::mouseClick(p->pauseButton(), Qt::LeftButton);
+    QVERIFY(!ctl->paused());
+    QVERIFY(guitest::waitUntil([&] { return ctl->stepsDone() > held; }, 60000));
+    // Cancel: at most the step in progress completes, then a checkpoint is written.
+    const auto before = ctl->stepsDone();
+    QTest::mouseClick(p->cancelButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    const auto outcome = finished.first().at(0).value<TrainingOutcome>();
+    QVERIFY(outcome.cancelled);
+    QVERIFY(outcome.error.isEmpty());
+    QVERIFY2(outcome.summary.step >= before && outcome.summary.step <= before + 1,
+             qPrintable(QStringLiteral("stopped at %1, cancel after %2").arg(outcome.summary.step).arg(before)));
+    QVERIFY(p->statusLabel()->text().contains(QStringLiteral("Stopped at step")));
+    checkCheckpoint(out, outcome.summary.step);
+    QVERIFY(models()->model() == model_);  // a cancelled run changes nothing
+    QCOMPARE(ready.count(), 0);
+    QVERIFY(p->startButton()->isEnabled());
+    // A second Start into the same folder is refused; Resume continues from the checkpoint.
+    QVERIFY(!p->start());
+    QVERIFY(p->statusLabel()->text().contains(QStringLiteral("already holds a run")));
+    QVERIFY(p->resumeRun(out));
+    QVERIFY(guitest::waitUntil([&] { return ctl->stepsDone() > outcome.summary.step; }, 60000));
+    p->controller()->cancel();
+    QVERIFY(finished.wait(60000));
+    const auto resumed = finished.last().at(0).value<TrainingOutcome>();
+    QVERIFY(resumed.summary.resumedFrom);
+    QCOMPARE(resumed.summary.resumeStep, outcome.summary.step);
+    QVERIFY(resumed.summary.step > outcome.summary.step);
+    checkCheckpoint(out, resumed.summary.step);
+  }
+
+  void corpusDialogWritesAShard() {
+    app::CorpusDialog* d = window_->trainingActions()->showCorpusDialog();
+    QVERIFY(QTest::qWaitForWindowExposed(d));
+    const QString out = QDir(dir_.path()).filePath(QStringLiteral("corpus"));
+    d->form().inputs->setText(h5ad_);
+    d->form().output->setText(out);
+    d->form().vocab->setText(vocab_);
+    d->form().workers->setValue(2);
+    QSignalSpy finished(d, &app::CorpusDialog::finished);
+    QPushButton* build = buildButton(d);
+    QVERIFY(build);
+    QTest::mouseClick(build, Qt::LeftButton);
+    QVERIFY(d->busy());
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(d->resultLabel()->text()));
+    const QString shard = QDir(out).filePath(QStringLiteral("tokens-0.h5"));
+    QVERIFY(QFileInfo::exists(shard));
+    auto reader = core::corpus::RowReader::open(shard.toStdString());
+    QVERIFY2(reader.ok(), reader.ok() ? "" : reader.error().describe().c_str());
+    const long long spots = d->summary()->spots;
+    QVERIFY(spots > 0);
+    QCOMPARE(reader->rows(), spots);
+    QVERIFY(spots <= window_->current()->sample->spotCount());
+    QVERIFY(d->resultLabel()->text().contains(QStringLiteral("Wrote %1 spots").arg(spots)));
+    QVERIFY(!d->reportView()->toPlainText().isEmpty());
+    QVERIFY(!d->chartLabel()->pixmap().isNull());
+    QTest::qWait(200);
+    guitest::saveScreenshot(d->grab().toImage(), QStringLiteral("corpus_dialog"));
+  }
+
+ private:
+  app::ModelController* models() const { return window_->modelActions()->controller(); }
+  app::TrainingPanel* panel() const { return window_->trainingActions()->panel(); }
+
+  static QPushButton* buildButton(QWidget* d) {
+    for (auto* b : d->findChildren<QPushButton*>())
+      if (b->text() == QStringLiteral("Build")) return b;
+    return nullptr;
+  }
+
+  // A short run of the loaded model: small batches, validation on 16 spots; returns the folder.
+  QString setForm(int steps, const QString& name) {
+    const app::TrainingForm& f = panel()->form();
+    const QString out = QDir(dir_.path()).filePath(name);
+    f.modelSource->setCurrentIndex(0);
+    f.vocab->setText(vocab_);
+    f.steps->setValue(steps);
+    f.batch->setValue(2);
+    f.warmup->setValue(2);
+    f.lr->setValue(5e-4);
+    f.checkpointEvery->setValue(3);
+    f.valSpots->setValue(16);
+    f.output->setText(out);
+    return out;
+  }
+
+  // latest.json names a complete checkpoint of `step` whose weights load.
+  static void checkCheckpoint(const QString& out, std::int64_t step) {
+    auto dir = core::engine::latestCheckpoint(out.toStdString());
+    QVERIFY2(dir.ok(), dir.ok() ? "" : dir.error().describe().c_str());
+    QVERIFY(QString::fromStdString(dir->filename().string()).endsWith(QString::number(step)));
+    for (const char* f : {"model.safetensors", "config.json", "optimizer.pt", "state.json"})
+      QVERIFY2(QFileInfo::exists(QString::fromStdString((*dir / f).string())), f);
+    auto weights = core::engine::ModelHandle::fromFiles((*dir / "model.safetensors").string(), std::nullopt);
+    QVERIFY2(weights.ok(), weights.ok() ? "" : weights.error().describe().c_str());
+    for (const auto& entry : QDir(out + QStringLiteral("/checkpoints")).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+      QVERIFY2(entry.startsWith(QStringLiteral("step-")), qPrintable(entry));  // no half-written folder left
+  }
+
+  QTemporaryDir dir_;
+  QString h5ad_, slide_, vocab_;
+  int runs_ = 0;
+  std::shared_ptr<core::engine::ModelHandle> model_;
+  std::unique_ptr<app::MainWindow> window_;
+};
+
+int main(int argc, char** argv) {
+  QTemporaryDir config;
+  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+  qputenv("XDG_CACHE_HOME", config.path().toUtf8());
+  qputenv("HOME", config.path().toUtf8());  // the panel's default output folder lands here
+  stamp::guitest::setGlFormat();
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
+  stamp::app::applyStyle(app);
+  TrainingGuiTest test;
+  return QTest::qExec(&test, argc, argv);
+}
+#include "test_gui_training.moc"
