@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace stamp::core::slide {
 namespace {
@@ -21,23 +24,44 @@ std::optional<double> parseNumber(const char* s) {
   return std::nullopt;
 }
 
-/// Converts OpenSlide's premultiplied ARGB (native-endian uint32) to straight RGBA, compositing
-/// transparent pixels (outside the scanned area) on white as slide viewers do.
-void argbToRgba(const std::uint32_t* src, std::size_t n, std::uint8_t* dst) {
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t p = src[i];
-    unsigned a = p >> 24, r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
-    if (a != 255) {  // premultiplied: add the white background's share
-      r += 255 - a;
-      g += 255 - a;
-      b += 255 - a;
-    }
-    dst[4 * i] = std::uint8_t(std::min(r, 255u));
-    dst[4 * i + 1] = std::uint8_t(std::min(g, 255u));
-    dst[4 * i + 2] = std::uint8_t(std::min(b, 255u));
-    dst[4 * i + 3] = 255;
+/// Converts OpenSlide's premultiplied ARGB (native-endian uint32) to straight RGBA in place,
+/// compositing transparent pixels (outside the scanned area) on white as slide viewers do:
+/// colour + (255 - alpha), saturated, which is exact for premultiplied input. In place so that
+/// a tile costs one buffer (OpenSlide writes straight into the Image), and four pixels at a time
+/// with SSE2 (part of x86-64): the scalar loop was ~10% of a cold tile read.
+void argbToRgbaInPlace(std::uint8_t* px, std::size_t n) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  const __m128i low = _mm_set1_epi32(0xff), green = _mm_set1_epi32(0xff00);
+  const __m128i opaque = _mm_set1_epi32(int(0xff000000u));
+  for (; i + 4 <= n; i += 4) {
+    __m128i* at = reinterpret_cast<__m128i*>(px + 4 * i);
+    const __m128i p = _mm_loadu_si128(at);
+    const __m128i inv = _mm_andnot_si128(_mm_srli_epi32(p, 24), low);  // 255 - alpha
+    const __m128i white = _mm_or_si128(inv, _mm_or_si128(_mm_slli_epi32(inv, 8), _mm_slli_epi32(inv, 16)));
+    const __m128i s = _mm_adds_epu8(p, white);
+    const __m128i r = _mm_and_si128(_mm_srli_epi32(s, 16), low);
+    const __m128i b = _mm_slli_epi32(_mm_and_si128(s, low), 16);
+    _mm_storeu_si128(at, _mm_or_si128(_mm_or_si128(r, b), _mm_or_si128(_mm_and_si128(s, green), opaque)));
+  }
+#endif
+  for (; i < n; ++i) {
+    std::uint32_t p;
+    std::memcpy(&p, px + 4 * i, 4);
+    const unsigned a = p >> 24, r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+    px[4 * i] = std::uint8_t(std::min(r + 255 - a, 255u));
+    px[4 * i + 1] = std::uint8_t(std::min(g + 255 - a, 255u));
+    px[4 * i + 2] = std::uint8_t(std::min(b + 255 - a, 255u));
+    px[4 * i + 3] = 255;
   }
 }
+
+/// An image whose pixel buffer OpenSlide fills as uint32 ARGB (operator new aligns it for that).
+Image argbImage(int w, int h) {
+  return Image{w, h, std::vector<std::uint8_t>(std::size_t(w) * std::size_t(h) * 4)};
+}
+
+std::uint32_t* argbPixels(Image& img) { return reinterpret_cast<std::uint32_t*>(img.rgba.data()); }
 
 class OpenSlideReader final : public SlideReader {
  public:
@@ -115,11 +139,10 @@ Result<Image> OpenSlideReader::readAssociated(const std::string& name) const {
     return makeError(ErrorCode::NotFound, "no associated image named '" + name + "'", path_);
   if (w * h > (std::int64_t(1) << 28))
     return makeError(ErrorCode::Unsupported, "associated image '" + name + "' is too large", path_);
-  std::vector<std::uint32_t> buf(std::size_t(w * h));
-  openslide_read_associated_image(osr_, name.c_str(), buf.data());
+  Image img = argbImage(int(w), int(h));
+  openslide_read_associated_image(osr_, name.c_str(), argbPixels(img));
   STAMP_CHECK(stickyError("cannot read associated image '" + name + "'"));
-  Image img{int(w), int(h), std::vector<std::uint8_t>(std::size_t(w * h * 4))};
-  argbToRgba(buf.data(), buf.size(), img.rgba.data());
+  argbToRgbaInPlace(img.rgba.data(), std::size_t(w * h));
   return img;
 }
 
@@ -138,11 +161,10 @@ Result<Image> OpenSlideReader::readRegion(int level, std::int64_t x, std::int64_
     return makeError(ErrorCode::OutOfRange, "region at (" + std::to_string(x) + ", " +
                                                 std::to_string(y) + ") lies outside the slide",
                      path_);
-  std::vector<std::uint32_t> buf(std::size_t(w) * std::size_t(h));
-  openslide_read_region(osr_, buf.data(), x, y, level, w, h);
+  Image img = argbImage(w, h);
+  openslide_read_region(osr_, argbPixels(img), x, y, level, w, h);
   STAMP_CHECK(stickyError("cannot read region"));
-  Image img{w, h, std::vector<std::uint8_t>(buf.size() * 4)};
-  argbToRgba(buf.data(), buf.size(), img.rgba.data());
+  argbToRgbaInPlace(img.rgba.data(), std::size_t(w) * std::size_t(h));
   return img;
 }
 

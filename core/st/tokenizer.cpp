@@ -1,5 +1,7 @@
 #include "st/tokenizer.h"
 
+#include "st/tokenizer_rank.h"
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -9,33 +11,9 @@ namespace stamp::core::st {
 int tokenizeSpot(std::vector<std::pair<int, double>>& entries, const std::vector<double>& rounded,
                  int maxLen, std::int64_t* out) {
   std::fill(out, out + maxLen, 0);
-  std::sort(entries.begin(), entries.end());
-  // Merge input genes that map to the same template gene (the reference adds them up).
-  std::size_t w = 0;
-  double total = 0;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    total += entries[i].second;
-    if (w > 0 && entries[w - 1].first == entries[i].first) entries[w - 1].second += entries[i].second;
-    else entries[w++] = entries[i];
-  }
-  entries.resize(w);
-  if (total == 0) total = 1;
-  // Same operations in the same order as the reference (x * (1e4 / total) / mean), so equal
-  // inputs give bit-equal values and the tie order below is the reference's.
-  const double scale = 10000.0 / total;
-  std::vector<std::pair<double, int>> ranked;
-  ranked.reserve(entries.size());
-  for (auto [idx, c] : entries) {
-    double v = c * scale / rounded[std::size_t(idx)];
-    if (v != 0) ranked.emplace_back(v, idx);
-  }
-  const std::size_t keep = std::min<std::size_t>(ranked.size(), std::size_t(maxLen));
-  auto byRank = [](const auto& a, const auto& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  };
-  std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(keep), ranked.end(), byRank);
-  for (std::size_t i = 0; i < keep; ++i) out[i] = ranked[i].second + kTokenAux;
-  return int(keep);
+  const detail::SampleMap map = detail::makeSampleMap({}, rounded);
+  detail::SpotRanker ranker(map);
+  return ranker.rankPairs(entries, maxLen, out);
 }
 
 namespace {
@@ -50,20 +28,20 @@ std::vector<int> mapColumns(const SpatialSample& s, const Vocabulary& v, int* ma
   return col;
 }
 
-void tokenizeRows(const SpatialSample& s, const std::vector<int>& col, const Vocabulary& v,
-                  TokenTable& t, std::int64_t begin, std::int64_t end, ProgressReporter* progress) {
-  std::vector<std::pair<int, double>> entries;
+// Spots are handed out in small chunks so that threads finish together even when spot sizes
+// differ a lot (tissue edge vs centre).
+void tokenizeRows(const SpatialSample& s, const detail::SampleMap& map, TokenTable& t,
+                  std::atomic<std::int64_t>& next, ProgressReporter* progress) {
+  constexpr std::int64_t kChunk = 64;
+  detail::SpotRanker ranker(map);
   const CsrMatrix& m = s.counts;
-  for (std::int64_t r = begin; r < end; ++r) {
+  for (std::int64_t begin = next.fetch_add(kChunk); begin < t.rows; begin = next.fetch_add(kChunk)) {
     if (progress && progress->token().cancelled()) return;
-    entries.clear();
-    for (std::int64_t k = m.indptr[std::size_t(r)]; k < m.indptr[std::size_t(r) + 1]; ++k) {
-      int c = col[std::size_t(m.indices[std::size_t(k)])];
-      if (c >= 0 && m.data[std::size_t(k)] != 0) entries.emplace_back(c, double(m.data[std::size_t(k)]));
-    }
-    t.lengths[std::size_t(r)] =
-        tokenizeSpot(entries, v.roundedMeans(), t.maxLen, t.tokens.data() + r * t.maxLen);
-    if (progress && (r - begin) % 256 == 255) progress->advance(256);
+    const std::int64_t end = std::min(t.rows, begin + kChunk);
+    for (std::int64_t r = begin; r < end; ++r)
+      t.lengths[std::size_t(r)] = ranker.rankRow(m, m.indptr[std::size_t(r)], m.indptr[std::size_t(r) + 1],
+                                                 t.maxLen, t.tokens.data() + r * t.maxLen);
+    if (progress) progress->advance(end - begin);
   }
 }
 
@@ -91,10 +69,12 @@ Result<TokenTable> tokenize(const SpatialSample& sample, const Vocabulary& vocab
   if (progress) progress->begin("tokenizing", t.rows);
   int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   threads = int(std::min<std::int64_t>(threads, std::max<std::int64_t>(1, t.rows / 64)));
+  const detail::SampleMap map = detail::makeSampleMap(std::move(col), vocab.roundedMeans());
+  std::atomic<std::int64_t> next{0};
   std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i)
-    pool.emplace_back(tokenizeRows, std::cref(sample), std::cref(col), std::cref(vocab), std::ref(t),
-                      t.rows * i / threads, t.rows * (i + 1) / threads, progress);
+  for (int i = 1; i < threads; ++i)
+    pool.emplace_back(tokenizeRows, std::cref(sample), std::cref(map), std::ref(t), std::ref(next), progress);
+  tokenizeRows(sample, map, t, next, progress);  // the calling thread works too
   for (auto& th : pool) th.join();
   if (progress) STAMP_CHECK(progress->check());
   for (std::int64_t r = 0; r < t.rows; ++r)

@@ -2,7 +2,9 @@
 // against hand-computed cases.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -217,4 +219,69 @@ with h5py.File(sys.argv[1], 'w') as o:
                                         stamp::test::shellQuote(dataPath.string()), &out), 0) << out;
   compareWithReference(dir / "m.h5", vocabDir, dir);
   fs::remove_all(dir);
+}
+
+namespace {
+
+// The tokenizer's definition written plainly (sum duplicates, normalise, one stable sort by
+// value descending): the oracle for the counting-sort kernel on awkward random inputs.
+std::vector<std::int64_t> plainTokens(const std::vector<std::pair<int, double>>& pairs,
+                                      const std::vector<double>& rounded, int maxLen) {
+  std::vector<double> dense(rounded.size(), 0.0);
+  std::vector<char> seen(rounded.size(), 0);
+  for (auto [t, c] : pairs)
+    if (c != 0) dense[std::size_t(t)] = seen[std::size_t(t)] ? dense[std::size_t(t)] + c : c, seen[std::size_t(t)] = 1;
+  double total = 0;
+  for (double c : dense) total += c;
+  if (total == 0) total = 1;
+  std::vector<std::pair<double, int>> v;
+  for (std::size_t i = 0; i < dense.size(); ++i) {
+    double x = dense[i] * (10000.0 / total) / rounded[i];
+    if (x != 0) v.emplace_back(x, int(i));
+  }
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::int64_t> out(std::size_t(maxLen), 0);
+  for (std::size_t i = 0; i < v.size() && i < out.size(); ++i) out[i] = v[i].second + kTokenAux;
+  return out;
+}
+
+}  // namespace
+
+TEST(Tokenizer, CountingSortKernelMatchesAPlainStableSort) {
+  std::mt19937 rng(11);
+  const int nGenes = 700;
+  std::vector<double> means(nGenes);
+  for (auto& m : means) m = std::uniform_real_distribution<double>(0, 6)(rng);  // many equal rounded means
+  auto rounded = roundMeans(means);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::pair<int, double>> pairs;
+    const int n = int(rng() % 900);
+    for (int k = 0; k < n; ++k) {
+      int t = int(rng() % nGenes);
+      double c = (trial % 4 == 3) ? std::uniform_real_distribution<double>(-1, 3)(rng)  // fractional, negative
+                                  : double(rng() % 5);                                  // ties and zeros
+      pairs.emplace_back(t, c);
+    }
+    const int maxLen = 1 + int(rng() % 400);  // often shorter than the spot: truncation
+    std::vector<std::int64_t> ours(std::size_t(maxLen), 7);
+    std::vector<std::pair<int, double>> copy = pairs;
+    int len = tokenizeSpot(copy, rounded, maxLen, ours.data());
+    auto expect = plainTokens(pairs, rounded, maxLen);
+    ASSERT_EQ(ours, expect) << "trial " << trial;
+    EXPECT_EQ(len, int(std::count_if(expect.begin(), expect.end(), [](auto x) { return x != 0; })));
+  }
+}
+
+TEST(Tokenizer, UnsortedAndDuplicateColumnsGiveTheSameTokensAsTemplateOrder) {
+  Vocabulary v = smallVocab();
+  // The same spots with columns in template order and shuffled, G1 split over itself and SYM1.
+  auto ordered = sampleFromDense({{2, 4, 6, 1, 2}, {0, 7, 1, 1, 3}}, {"G0", "G1", "G2", "G3", "G4"});
+  auto shuffled = sampleFromDense({{2, 6, 2, 3, 1, 1}, {3, 1, 0, 4, 1, 3}}, {"G4", "G2", "G0", "SYM1", "G3", "G1"});
+  TokenizeOptions opt;
+  opt.maxLen = 5;
+  opt.threads = 2;
+  auto a = tokenize(ordered, v, opt), b = tokenize(shuffled, v, opt);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->tokens, b->tokens);
+  EXPECT_EQ(a->lengths, b->lengths);
 }

@@ -1,0 +1,174 @@
+#include "st/tokenizer_rank.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <map>
+
+#include "st/vocabulary.h"
+
+namespace stamp::core::st::detail {
+
+SampleMap makeSampleMap(std::vector<int> column, const std::vector<double>& rounded) {
+  SampleMap m;
+  m.column = std::move(column);
+  m.vocabSize = rounded.size();
+  m.rclass.resize(rounded.size());
+  std::map<double, std::uint32_t> classes;  // the published means round to ~90 distinct values
+  for (std::size_t i = 0; i < rounded.size(); ++i) {
+    auto [it, added] = classes.emplace(rounded[i], std::uint32_t(m.rvalue.size()));
+    if (added) m.rvalue.push_back(rounded[i]);
+    m.rclass[i] = it->second;
+  }
+  return m;
+}
+
+SpotRanker::SpotRanker(const SampleMap& map)
+    : map_(map), acc_(map.vocabSize), seen_((map.vocabSize + 63) / 64) {}
+
+bool SpotRanker::gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end) {
+  int last = -1;
+  for (std::int64_t k = begin; k < end; ++k) {
+    const int t = map_.column[std::size_t(m.indices[std::size_t(k)])];
+    const float d = m.data[std::size_t(k)];
+    if (t < 0 || d == 0) continue;
+    if (t <= last) return false;  // not in template order (or a duplicate gene): merge instead
+    idx_.push_back(t);
+    count_.push_back(double(d));
+    last = t;
+  }
+  return true;
+}
+
+void SpotRanker::accumulate(int t, double c) {
+  const std::uint64_t bit = std::uint64_t(1) << (t & 63);
+  std::uint64_t& word = seen_[std::size_t(t) >> 6];
+  if (word & bit) {
+    acc_[std::size_t(t)] += c;  // input genes mapping to one template gene add up
+  } else {
+    word |= bit;
+    acc_[std::size_t(t)] = c;
+  }
+}
+
+void SpotRanker::drainAccumulator() {
+  // Visiting the bitmap word by word yields the genes in template order without a sort.
+  for (std::size_t w = 0; w < seen_.size(); ++w) {
+    for (std::uint64_t bits = seen_[w]; bits; bits &= bits - 1) {
+      const int t = int(w * 64) + std::countr_zero(bits);
+      idx_.push_back(t);
+      count_.push_back(acc_[std::size_t(t)]);
+    }
+    seen_[w] = 0;
+  }
+}
+
+void SpotRanker::gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end) {
+  for (std::int64_t k = begin; k < end; ++k) {
+    const int t = map_.column[std::size_t(m.indices[std::size_t(k)])];
+    const float d = m.data[std::size_t(k)];
+    if (t >= 0 && d != 0) accumulate(t, double(d));
+  }
+  drainAccumulator();
+}
+
+int SpotRanker::rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
+                        std::int64_t* out) {
+  idx_.clear();
+  count_.clear();
+  if (!gatherSorted(m, begin, end)) {
+    idx_.clear();
+    count_.clear();
+    gatherUnsorted(m, begin, end);
+  }
+  return rank(maxLen, out);
+}
+
+int SpotRanker::rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen,
+                          std::int64_t* out) {
+  idx_.clear();
+  count_.clear();
+  for (auto [t, c] : pairs)
+    if (t >= 0 && std::size_t(t) < map_.vocabSize && c != 0) accumulate(t, c);
+  drainAccumulator();
+  return rank(maxLen, out);
+}
+
+int SpotRanker::groupOf(double c, int rclass) {
+  std::uint64_t key;
+  std::memcpy(&key, &c, sizeof key);
+  std::uint64_t h = key ^ (key >> 29) ^ (std::uint64_t(rclass) * 0x9E3779B97F4A7C15ull);
+  h *= 0xD6E8FEB86659FD93ull;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t s = std::size_t(h >> (64 - tableBits_));; s = (s + 1) & mask) {
+    Slot& slot = table_[s];
+    if (slot.group < 0) {
+      slot = {key, rclass, int(groups_.size())};
+      usedSlots_.push_back(int(s));
+      groups_.push_back({c, rclass, 1, 0.0, -1});
+      return slot.group;
+    }
+    if (slot.key == key && slot.rclass == rclass) {
+      ++groups_[std::size_t(slot.group)].size;
+      return slot.group;
+    }
+  }
+}
+
+int SpotRanker::assignBuckets(double scale) {
+  for (Group& g : groups_) {
+    // The reference's operations in its order: x * (1e4 / total) / rounded mean.
+    g.value = g.count * scale / map_.rvalue[std::size_t(g.rclass)];
+  }
+  order_.resize(groups_.size());
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = int(i);
+  std::sort(order_.begin(), order_.end(),
+            [&](int a, int b) { return groups_[std::size_t(a)].value > groups_[std::size_t(b)].value; });
+  bucketPos_.clear();
+  int pos = 0;
+  const Group* prev = nullptr;
+  for (int gi : order_) {
+    Group& g = groups_[std::size_t(gi)];
+    if (g.value == 0) continue;  // the reference keeps only non-zero values
+    // Groups with equal values share one bucket, so their genes interleave in template order.
+    if (prev && prev->value == g.value) g.bucket = prev->bucket;
+    else g.bucket = int(bucketPos_.size()), bucketPos_.push_back(pos);
+    pos += g.size;
+    prev = &g;
+  }
+  return pos;
+}
+
+void SpotRanker::resetGroups() {
+  for (int s : usedSlots_) table_[std::size_t(s)].group = -1;
+  usedSlots_.clear();
+  groups_.clear();
+}
+
+int SpotRanker::rank(int maxLen, std::int64_t* out) {
+  const std::size_t n = idx_.size();
+  double total = 0;
+  for (double c : count_) total += c;
+  if (total == 0) total = 1;
+  const double scale = 10000.0 / total;
+  if (table_.size() < 2 * n || table_.empty()) {  // at most n groups: keep the load under 1/2
+    tableBits_ = std::max(10, int(std::bit_width(2 * n - (n > 0))));
+    table_.assign(std::size_t(1) << tableBits_, Slot{0, 0, -1});
+  }
+  group_.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    group_[i] = groupOf(count_[i], int(map_.rclass[std::size_t(idx_[i])]));
+  const int kept = assignBuckets(scale);
+  // Counting sort: genes visited in template order land in their value's bucket in that order,
+  // which is the reference's tie-break (stable argsort over template indices).
+  for (std::size_t i = 0; i < n; ++i) {
+    const int b = groups_[std::size_t(group_[i])].bucket;
+    if (b < 0) continue;
+    const int p = bucketPos_[std::size_t(b)]++;
+    if (p < maxLen) out[p] = std::int64_t(idx_[i]) + kTokenAux;
+  }
+  resetGroups();
+  return std::min(kept, maxLen);
+}
+
+}  // namespace stamp::core::st::detail

@@ -1,0 +1,76 @@
+#pragma once
+/// The per-spot ranking kernel of the tokenizer (internal to st/tokenizer.cpp and its tests).
+///
+/// The reference ranks a spot's non-zero values v = c * (1e4 / total) / r by v descending,
+/// ties by template index ascending (numpy's stable argsort of -v). A spot has ~2,000 values
+/// but far fewer distinct (count, rounded mean) pairs, and v depends only on that pair; so we
+/// compute v once per pair, sort the pairs, and place every gene with a counting sort that
+/// visits genes in template order, which is exactly the reference's tie-break. No per-spot
+/// comparison sort remains; the result is bit-identical because each v is computed by the
+/// same floating-point operations in the same order as the reference.
+#include <cstdint>
+#include <vector>
+
+#include "st/spatial_sample.h"
+
+namespace stamp::core::st::detail {
+
+/// What a tokenizer needs of one sample, computed once per sample (not per spot).
+struct SampleMap {
+  std::vector<int> column;           // sample column -> template index, -1 when unknown
+  std::vector<std::uint32_t> rclass; // template index -> index into rvalue
+  std::vector<double> rvalue;        // the distinct rounded means
+  std::size_t vocabSize = 0;
+};
+
+/// `rounded` has the vocabulary's rounded means; `column` the sample's column mapping.
+SampleMap makeSampleMap(std::vector<int> column, const std::vector<double>& rounded);
+
+/// Scratch buffers of one worker thread, reused across spots.
+class SpotRanker {
+ public:
+  explicit SpotRanker(const SampleMap& map);
+  /// Ranks the CSR row [begin, end) of `m`, writing up to maxLen ids to `out` (which must be
+  /// zero already). Returns the number of ids written.
+  int rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
+              std::int64_t* out);
+  /// Same for explicit (template index, count) pairs (duplicates summed); `out` zero already.
+  int rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen, std::int64_t* out);
+
+ private:
+  struct Group {
+    double count;
+    int rclass;
+    int size;
+    double value;
+    int bucket;
+  };
+  bool gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end);
+  void gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end);
+  void accumulate(int idx, double c);
+  void drainAccumulator();
+  int groupOf(double c, int rclass);
+  int rank(int maxLen, std::int64_t* out);
+  int assignBuckets(double scale);
+  void resetGroups();
+
+  const SampleMap& map_;
+  std::vector<int> idx_;          // the spot's template indices, ascending, unique
+  std::vector<double> count_;     // their summed counts
+  std::vector<std::int32_t> group_;  // their (count, rclass) group
+  std::vector<double> acc_;       // dense accumulator for unsorted rows (template order)
+  std::vector<std::uint64_t> seen_;  // bitmap of acc_ entries in use
+  std::vector<Group> groups_;
+  std::vector<int> order_;        // groups by value descending
+  std::vector<int> bucketPos_;    // next output position per distinct value
+  struct Slot {
+    std::uint64_t key;
+    int rclass;
+    int group;
+  };
+  std::vector<Slot> table_;       // open addressing (count bits, rclass) -> group
+  std::vector<int> usedSlots_;
+  int tableBits_ = 0;
+};
+
+}  // namespace stamp::core::st::detail
