@@ -40,8 +40,10 @@ void drawCells(QPainter& p, const ViewTransform& v, const QRectF& region, const 
     haloText(p, cell, QString::number(double(probs[std::size_t(k)]), 'f', 2), Qt::white);
   }
   const QRectF b = toWidget(v, regionCellRect(region, best)).adjusted(2, 2, -2, -2);
-  p.setPen(QPen(QColor(255, 80, 200), 2.5));
   p.setBrush(Qt::NoBrush);
+  p.setPen(QPen(QColor(0, 0, 0, 160), 4.5));
+  p.drawRect(b);
+  p.setPen(QPen(QColor(255, 230, 0), 2.5));
   p.drawRect(b);
 }
 
@@ -108,7 +110,8 @@ QRectF regionCellRect(const QRectF& region, int cell) {
 
 QColor cellTint(float p) {
   const double t = std::clamp(double(p), 0.0, 1.0);
-  return QColor(255, 40, 180, int(std::lround(20 + 170 * t)));
+  // Cyan stands out on both H&E stains (pink eosin, purple haematoxylin).
+  return QColor(0, 180, 255, int(std::lround(20 + 170 * t)));
 }
 
 void drawRegionOverlay(QPainter& p, const ViewTransform& v, const RegionOverlay& o) {
@@ -118,7 +121,7 @@ void drawRegionOverlay(QPainter& p, const ViewTransform& v, const RegionOverlay&
     p.setBrush(Qt::NoBrush);
     p.setPen(QPen(QColor(0, 0, 0, 170), 4));
     p.drawRect(toWidget(v, *o.reference));
-    p.setPen(QPen(QColor(40, 220, 255), 2, Qt::DashLine));
+    p.setPen(QPen(QColor(255, 255, 255), 2, Qt::DashLine));
     p.drawRect(toWidget(v, *o.reference));
   }
   if (o.region) {

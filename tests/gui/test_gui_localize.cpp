@@ -157,11 +157,11 @@ class LocalizeTest : public QObject {
     view()->setHitMarks({});
     view()->setReferenceMark(std::nullopt);
     view()->setZoom(view()->transform().zoom * 0.6);
-    QVERIFY(guitest::waitForTiles(*view()));
+    settle();
     const QImage with = view()->grabFramebuffer();
     const QImage image = search->image;
     view()->clearHeatmap();
-    QVERIFY(guitest::waitForTiles(*view()));
+    settle();
     const QImage without = view()->grabFramebuffer();
     const QRectF wrect(widget(covered.topLeft()), widget(covered.bottomRight()));
     int inside = 0, insideChanged = 0, outside = 0, outsideChanged = 0;
@@ -171,6 +171,8 @@ class LocalizeTest : public QObject {
         if (wrect.adjusted(4, 4, -4, -4).contains(x, y)) ++inside, insideChanged += changed;
         else if (!wrect.adjusted(-4, -4, 4, 4).contains(x, y)) ++outside, outsideChanged += changed;
       }
+    guitest::saveScreenshot(with, QStringLiteral("localize_heatmap_with"));
+    guitest::saveScreenshot(without, QStringLiteral("localize_heatmap_without"));
     qInfo("heatmap: %d of %d pixels changed inside, %d of %d outside", insideChanged, inside,
           outsideChanged, outside);
     QVERIFY(inside > 1000 && outside > 1000);
@@ -248,6 +250,15 @@ class LocalizeTest : public QObject {
       if (d < bestD) best = i, bestD = d;
     }
     return best;
+  }
+
+  // Every tile of the new zoom on screen: a frame must be painted at that zoom before the
+  // view can say it is complete.
+  void settle() {
+    QTest::qWait(100);
+    QVERIFY(guitest::waitForTiles(*view()));
+    QTest::qWait(100);
+    QVERIFY(guitest::waitForTiles(*view()));
   }
 
   // Union of the pitch squares of the locations the search covered (frame px).
