@@ -3,6 +3,9 @@
 # the icon (SVG + 256 px PNG, drawn by packaging/icons/make_icon.py) and AppStream metadata.
 # Build the package with packaging/package.sh (or `cpack -G DEB` in a configured build).
 include(GNUInstallDirs)
+# `install` / cpack do not build every target (tests, benchmarks): package.sh builds the two
+# programs first.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 set(STAMP_PACKAGING_DIR ${CMAKE_CURRENT_SOURCE_DIR}/packaging)
 if(BUILD_GUI)

@@ -109,7 +109,7 @@ TEST(FigurePdf, WellFormedWithOneVectorCirclePerSpotInItsColour) {
   fig::FigureOptions o;
   o.widthPx = 600;
   o.dpi = 150;
-  o.title = "Totals (µm test)";
+  o.title = "Totals µm (test)";
   const auto out = (stamp::test::scratchDir("figure-pdf") / "totals.pdf").string();
   auto f = fig::writeFigure(in, o, out, {{"slide", l.slide->path()}});
   ASSERT_TRUE(f.ok()) << f.error().describe();
@@ -122,7 +122,7 @@ TEST(FigurePdf, WellFormedWithOneVectorCirclePerSpotInItsColour) {
   EXPECT_NEAR(std::stod(m[2]), f->height * 72.0 / 150, 0.01);
   const std::string content = pdf.stream(4);
   EXPECT_EQ(countOf(content, " c f\n"), int(f->drawnSpots.size()));  // numeric layer: no legend dots
-  EXPECT_NE(content.find("(Totals \xB5m test) Tj"), std::string::npos);  // WinAnsi µ
+  EXPECT_NE(content.find("(Totals \xB5m \\(test\\)) Tj"), std::string::npos);  // WinAnsi µ, escaped parentheses
   EXPECT_NE(content.find(") Tj"), std::string::npos);
   // Every spot's colour is set (as an "r g b rg" fill) in the content stream.
   std::set<std::array<int, 3>> fills;
