@@ -7,12 +7,14 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QPushButton>
 #include <QScreen>
 #include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -46,21 +48,28 @@ class QueryTest : public QObject {
     QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
     h5ad_ = QString::fromStdString(paths->h5ad);
     slide_ = QString::fromStdString(paths->slide);
-    // A vocabulary of the demo's genes, and a tiny model built for exactly that many genes.
+    model_ = strongRandomModel();
+    strong_ = model_ != nullptr;
+    if (!strong_) {  // an untrained model still runs every query, only its maps are flat
+      qWarning("PyTorch reference unavailable: untrained model, the peak is not checked for contrast");
+      auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
+      QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
+      model_ = std::move(model).value();
+    }
+    // A vocabulary of demo genes, as many as the model was built for (the queried ones first).
+    const std::vector<std::string> first = {"EPCAM", "KRT8", "PTPRC", "CD3E"};
     std::vector<std::string> ids;
     std::unordered_map<std::string, std::string> symbols;
-    for (const auto& g : core::demo::demoGenes()) {
-      ids.emplace_back(g.ensembl);
-      symbols.emplace(g.symbol, g.ensembl);
-    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (const auto& g : core::demo::demoGenes()) {
+        const bool queried = std::find(first.begin(), first.end(), g.symbol) != first.end();
+        if (queried != (pass == 0) || int(ids.size()) >= model_->config().nGenes || symbols.count(g.symbol)) continue;
+        ids.emplace_back(g.ensembl);
+        symbols.emplace(g.symbol, g.ensembl);
+      }
     auto vocab = core::st::Vocabulary::fromParts(ids, std::vector<double>(ids.size(), 2.0), symbols);
     QVERIFY(vocab.ok());
     vocab_ = std::make_shared<const core::st::Vocabulary>(std::move(vocab).value());
-    auto config = core::model::presetTiny();
-    config.nGenes = int(ids.size());
-    auto model = core::engine::ModelHandle::fromConfig(config);
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
-    model_ = std::move(model).value();
   }
 
   void init() {
@@ -94,6 +103,13 @@ class QueryTest : public QObject {
     QVERIFY(std::abs(layer.values[std::size_t(spot)] - 1.f) < 1e-4);
     for (float v : layer.values) QVERIFY(std::isnan(v) || v <= layer.values[std::size_t(spot)] + 1e-5f);
     QVERIFY(query()->hasQuery());
+    if (strong_) {  // a real peak: the clicked spot alone is the best match, the map has contrast
+      int atTop = 0;
+      for (float v : layer.values) atTop += v > 0.9999f;
+      QCOMPARE(atTop, 1);
+      QVERIFY(*std::min_element(layer.values.begin(), layer.values.end()) < 0.99f);
+      QVERIFY(layer.vmin < 0.99);
+    }
     // On screen: opaque, no outline, no selection ring: the spot shows the map's top colour.
     window_->layers()->setOpacity(0, 1.f);
     window_->view()->setOutlines(false);
@@ -263,6 +279,22 @@ class QueryTest : public QObject {
     return ready.wait(120000);
   }
 
+  // The reference's fixture weights: random but large (an untrained model's LayerScale of 1e-5
+  // makes every patch look alike, which would hide a query that does not peak where it should).
+  std::shared_ptr<core::engine::ModelHandle> strongRandomModel() {
+    const QString ref = QStringLiteral(STAMP_SOURCE_DIR "/../shared/reference/stamp_ref.py");
+    const QString out = QDir(dir_.path()).filePath("fixture");
+    if (!QFileInfo::exists(ref) || !QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) return nullptr;
+    QDir().mkpath(out);
+    QProcess python;
+    python.start(QStringLiteral("/usr/bin/python3"),
+                 {ref, QStringLiteral("fixture"), QStringLiteral("--preset"), QStringLiteral("tiny"),
+                  QStringLiteral("--seed"), QStringLiteral("4"), QStringLiteral("--out"), out});
+    if (!python.waitForFinished(120000) || python.exitCode() != 0) return nullptr;
+    auto model = core::engine::ModelHandle::fromFiles(QDir(out).filePath("model.safetensors").toStdString(), std::nullopt);
+    return model.ok() ? std::move(model).value() : nullptr;
+  }
+
   // The embedded spot nearest the middle of the view (well inside the window).
   int centralSpot() const {
     const auto table = window_->modelActions()->controller()->embeddings();
@@ -304,6 +336,7 @@ class QueryTest : public QObject {
   QString h5ad_, slide_;
   std::shared_ptr<const core::st::Vocabulary> vocab_;
   std::shared_ptr<core::engine::ModelHandle> model_;
+  bool strong_ = false;
   std::unique_ptr<app::MainWindow> window_;
 };
 
