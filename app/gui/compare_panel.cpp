@@ -31,6 +31,7 @@ ComparePanel::ComparePanel(QWidget* parent)
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->setVisible(false);
+  table_->horizontalHeader()->setStretchLastSection(true);
   chart_ = new QChartView(this);
   chart_->setRenderHint(QPainter::Antialiasing);
   chart_->setMinimumSize(320, 220);

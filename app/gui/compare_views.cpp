@@ -90,7 +90,7 @@ void ComparePanel::showVolcano() {
   }
   if (ay) {
     ay->setRange(0, yMax * 1.1);
-    ay->setTitleText(tr("−log10 adjusted p"));
+    ay->setTitleText(tr("−log10 p adj."));
   }
   QChart* old = chart_->chart();
   chart_->setChart(chart);
