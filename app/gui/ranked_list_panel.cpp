@@ -48,10 +48,11 @@ void RankedListPanel::setColumns(const QStringList& headers, int rows) {
   table_->setRowCount(rows);
 }
 
-void RankedListPanel::setNumber(int row, int column, double value, int precision) {
-  auto* item = new NumberItem(QString::number(value, 'g', precision));
+void RankedListPanel::setNumber(int row, int column, double value, int precision, char format) {
+  const QString text = QString::number(value, format, precision);
+  auto* item = new NumberItem(text);
   item->setData(Qt::EditRole, value);
-  item->setData(Qt::DisplayRole, QString::number(value, 'g', precision));
+  item->setData(Qt::DisplayRole, text);
   item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
   table_->setItem(row, column, item);
 }
@@ -83,7 +84,7 @@ void RankedListPanel::showMatches(const QString& title, const std::vector<Match>
     table_->setItem(r, 1, new QTableWidgetItem(QString::fromStdString(m.id)));
     setNumber(r, 2, std::round(m.x), 8);
     setNumber(r, 3, std::round(m.y), 8);
-    setNumber(r, 4, m.score, 4);
+    setNumber(r, 4, m.score, 4, 'f');  // cosines near 1 differ in the 3rd/4th decimal
   }
   table_->setSortingEnabled(true);
   table_->resizeColumnsToContents();

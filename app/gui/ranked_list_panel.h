@@ -37,7 +37,7 @@ class RankedListPanel : public QWidget {
 
  private:
   void setColumns(const QStringList& headers, int rows);
-  void setNumber(int row, int column, double value, int precision);
+  void setNumber(int row, int column, double value, int precision, char format = 'g');
   QLabel* title_;
   QTableWidget* table_;
 };
