@@ -64,7 +64,7 @@ Result<TokenTable> tokenize(const SpatialSample& sample, const Vocabulary& vocab
                      "none of the sample's " + std::to_string(sample.genes.size()) +
                          " genes is in the STAMP vocabulary (expected Ensembl ids or human gene "
                          "symbols)", sample.sourcePath);
-  t.tokens.assign(std::size_t(t.rows) * std::size_t(t.maxLen), 0);
+  t.tokens.resize(std::size_t(t.rows) * std::size_t(t.maxLen));  // rows written by the workers
   t.lengths.assign(std::size_t(t.rows), 0);
   if (progress) progress->begin("tokenizing", t.rows);
   int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));

@@ -24,19 +24,28 @@ SampleMap makeSampleMap(std::vector<int> column, const std::vector<double>& roun
 }
 
 SpotRanker::SpotRanker(const SampleMap& map)
-    : map_(map), acc_(map.vocabSize), seen_((map.vocabSize + 63) / 64) {}
+    : map_(map), acc_(map.vocabSize), seen_((map.vocabSize + 63) / 64) {
+  // ~90 classes x 256 counts: 90 KB, in L2. Skipped when an odd vocabulary has many classes.
+  if (map.rvalue.size() * kDirectCounts <= (std::size_t(1) << 22))
+    direct_.assign(map.rvalue.size() * kDirectCounts, -1);
+}
 
-bool SpotRanker::gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end) {
+// Grouping happens while gathering: a gene's group depends on its count and mean, not on the
+// spot's total, so one pass over the row does both.
+bool SpotRanker::gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end, double* total) {
   int last = -1;
+  double sum = 0;
   for (std::int64_t k = begin; k < end; ++k) {
     const int t = map_.column[std::size_t(m.indices[std::size_t(k)])];
     const float d = m.data[std::size_t(k)];
     if (t < 0 || d == 0) continue;
     if (t <= last) return false;  // not in template order (or a duplicate gene): merge instead
     idx_.push_back(t);
-    count_.push_back(double(d));
+    group_.push_back(groupOf(double(d), int(map_.rclass[std::size_t(t)])));
+    sum += double(d);
     last = t;
   }
+  *total = sum;
   return true;
 }
 
@@ -51,50 +60,79 @@ void SpotRanker::accumulate(int t, double c) {
   }
 }
 
-void SpotRanker::drainAccumulator() {
+double SpotRanker::drainAccumulator() {
   // Visiting the bitmap word by word yields the genes in template order without a sort.
+  double sum = 0;
   for (std::size_t w = 0; w < seen_.size(); ++w) {
     for (std::uint64_t bits = seen_[w]; bits; bits &= bits - 1) {
       const int t = int(w * 64) + std::countr_zero(bits);
+      const double c = acc_[std::size_t(t)];
       idx_.push_back(t);
-      count_.push_back(acc_[std::size_t(t)]);
+      group_.push_back(groupOf(c, int(map_.rclass[std::size_t(t)])));
+      sum += c;
     }
     seen_[w] = 0;
   }
+  return sum;
 }
 
-void SpotRanker::gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end) {
+double SpotRanker::gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end) {
   for (std::int64_t k = begin; k < end; ++k) {
     const int t = map_.column[std::size_t(m.indices[std::size_t(k)])];
     const float d = m.data[std::size_t(k)];
     if (t >= 0 && d != 0) accumulate(t, double(d));
   }
-  drainAccumulator();
+  return drainAccumulator();
+}
+
+void SpotRanker::reserveTable(std::size_t n) {
+  idx_.clear();
+  group_.clear();
+  if (table_.size() < 2 * n || table_.empty()) {  // at most n groups: keep the load under 1/2
+    tableBits_ = std::max(10, int(std::bit_width(2 * n - (n > 0))));
+    table_.assign(std::size_t(1) << tableBits_, Slot{0, 0, -1});
+  }
 }
 
 int SpotRanker::rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
                         std::int64_t* out) {
-  idx_.clear();
-  count_.clear();
-  if (!gatherSorted(m, begin, end)) {
+  reserveTable(std::size_t(end - begin));
+  double total = 0;
+  if (!gatherSorted(m, begin, end, &total)) {
+    resetGroups();
     idx_.clear();
-    count_.clear();
-    gatherUnsorted(m, begin, end);
+    group_.clear();
+    total = gatherUnsorted(m, begin, end);
   }
-  return rank(maxLen, out);
+  return rank(total, maxLen, out);
 }
 
 int SpotRanker::rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen,
                           std::int64_t* out) {
-  idx_.clear();
-  count_.clear();
+  reserveTable(pairs.size());
   for (auto [t, c] : pairs)
     if (t >= 0 && std::size_t(t) < map_.vocabSize && c != 0) accumulate(t, c);
-  drainAccumulator();
-  return rank(maxLen, out);
+  return rank(drainAccumulator(), maxLen, out);
+}
+
+int SpotRanker::newGroup(double c, int rclass) {
+  groups_.push_back({c, rclass, 1, 0.0, -1});
+  return int(groups_.size()) - 1;
 }
 
 int SpotRanker::groupOf(double c, int rclass) {
+  // Counts are mostly small integers: a direct table serves them without hashing.
+  if (c >= 1 && c < kDirectCounts && !direct_.empty() && double(int(c)) == c) {
+    const std::size_t d = std::size_t(int(c)) * map_.rvalue.size() + std::size_t(rclass);
+    int& g = direct_[d];
+    if (g < 0) {
+      g = newGroup(c, rclass);
+      usedDirect_.push_back(int(d));
+    } else {
+      ++groups_[std::size_t(g)].size;
+    }
+    return g;
+  }
   std::uint64_t key;
   std::memcpy(&key, &c, sizeof key);
   std::uint64_t h = key ^ (key >> 29) ^ (std::uint64_t(rclass) * 0x9E3779B97F4A7C15ull);
@@ -103,9 +141,8 @@ int SpotRanker::groupOf(double c, int rclass) {
   for (std::size_t s = std::size_t(h >> (64 - tableBits_));; s = (s + 1) & mask) {
     Slot& slot = table_[s];
     if (slot.group < 0) {
-      slot = {key, rclass, int(groups_.size())};
+      slot = {key, rclass, newGroup(c, rclass)};
       usedSlots_.push_back(int(s));
-      groups_.push_back({c, rclass, 1, 0.0, -1});
       return slot.group;
     }
     if (slot.key == key && slot.rclass == rclass) {
@@ -142,22 +179,15 @@ int SpotRanker::assignBuckets(double scale) {
 void SpotRanker::resetGroups() {
   for (int s : usedSlots_) table_[std::size_t(s)].group = -1;
   usedSlots_.clear();
+  for (int d : usedDirect_) direct_[std::size_t(d)] = -1;
+  usedDirect_.clear();
   groups_.clear();
 }
 
-int SpotRanker::rank(int maxLen, std::int64_t* out) {
+int SpotRanker::rank(double total, int maxLen, std::int64_t* out) {
   const std::size_t n = idx_.size();
-  double total = 0;
-  for (double c : count_) total += c;
   if (total == 0) total = 1;
   const double scale = 10000.0 / total;
-  if (table_.size() < 2 * n || table_.empty()) {  // at most n groups: keep the load under 1/2
-    tableBits_ = std::max(10, int(std::bit_width(2 * n - (n > 0))));
-    table_.assign(std::size_t(1) << tableBits_, Slot{0, 0, -1});
-  }
-  group_.resize(n);
-  for (std::size_t i = 0; i < n; ++i)
-    group_[i] = groupOf(count_[i], int(map_.rclass[std::size_t(idx_[i])]));
   const int kept = assignBuckets(scale);
   // Counting sort: genes visited in template order land in their value's bucket in that order,
   // which is the reference's tie-break (stable argsort over template indices).
@@ -168,7 +198,9 @@ int SpotRanker::rank(int maxLen, std::int64_t* out) {
     if (p < maxLen) out[p] = std::int64_t(idx_[i]) + kTokenAux;
   }
   resetGroups();
-  return std::min(kept, maxLen);
+  const int len = std::min(kept, maxLen);
+  std::fill(out + len, out + maxLen, 0);  // padding (the table is not zeroed beforehand)
+  return len;
 }
 
 }  // namespace stamp::core::st::detail

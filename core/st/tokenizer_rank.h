@@ -30,11 +30,11 @@ SampleMap makeSampleMap(std::vector<int> column, const std::vector<double>& roun
 class SpotRanker {
  public:
   explicit SpotRanker(const SampleMap& map);
-  /// Ranks the CSR row [begin, end) of `m`, writing up to maxLen ids to `out` (which must be
-  /// zero already). Returns the number of ids written.
+  /// Ranks the CSR row [begin, end) of `m` into the maxLen ids of `out` (zero-padded).
+  /// Returns the number of gene ids written.
   int rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
               std::int64_t* out);
-  /// Same for explicit (template index, count) pairs (duplicates summed); `out` zero already.
+  /// Same for explicit (template index, count) pairs (duplicates summed).
   int rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen, std::int64_t* out);
 
  private:
@@ -45,18 +45,19 @@ class SpotRanker {
     double value;
     int bucket;
   };
-  bool gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end);
-  void gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end);
+  bool gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end, double* total);
+  double gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end);
   void accumulate(int idx, double c);
-  void drainAccumulator();
+  double drainAccumulator();
+  void reserveTable(std::size_t n);
   int groupOf(double c, int rclass);
-  int rank(int maxLen, std::int64_t* out);
+  int newGroup(double c, int rclass);
+  int rank(double total, int maxLen, std::int64_t* out);
   int assignBuckets(double scale);
   void resetGroups();
 
   const SampleMap& map_;
   std::vector<int> idx_;          // the spot's template indices, ascending, unique
-  std::vector<double> count_;     // their summed counts
   std::vector<std::int32_t> group_;  // their (count, rclass) group
   std::vector<double> acc_;       // dense accumulator for unsorted rows (template order)
   std::vector<std::uint64_t> seen_;  // bitmap of acc_ entries in use
@@ -70,6 +71,9 @@ class SpotRanker {
   };
   std::vector<Slot> table_;       // open addressing (count bits, rclass) -> group
   std::vector<int> usedSlots_;
+  static constexpr std::size_t kDirectCounts = 256;
+  std::vector<int> direct_;       // integral count * classes + rclass -> group, -1 when unused
+  std::vector<int> usedDirect_;
   int tableBits_ = 0;
 };
 
