@@ -28,8 +28,9 @@ set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_GENERATOR "DEB")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "science")
+# The summary becomes the first line; these lines follow it.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "STAMP Studio: spatial transcriptomics + pathology with STAMP\n The desktop viewer stamp-studio (slides, spots, layers, embeddings, figures)\n and the command-line tool stamp (training, embedding, figures, localization).")
+    "The desktop viewer stamp-studio (slides, spots, layers, embeddings, figures)\n and the command-line tool stamp (training, embedding, figures, localization).")
 # Depends from the ELF files' needed libraries (dpkg-shlibdeps), so LibTorch, Qt 6, HDF5,
 # OpenSlide and OpenCV are pulled in at the versions this build linked against.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
