@@ -30,6 +30,47 @@ SpotRanker::SpotRanker(const SampleMap& map)
     direct_.assign(map.rvalue.size() * kDirectCounts, -1);
 }
 
+int SpotRanker::newGroup(double c, int rclass) {
+  groups_.push_back({c, rclass, 1, 0.0, -1});
+  return int(groups_.size()) - 1;
+}
+
+inline int SpotRanker::groupOf(double c, int rclass) {
+  // Counts are mostly small integers: a direct table serves them without hashing.
+  if (c >= 1 && c < kDirectCounts && !direct_.empty() && double(int(c)) == c) {
+    const std::size_t d = std::size_t(int(c)) * map_.rvalue.size() + std::size_t(rclass);
+    int& g = direct_[d];
+    if (g < 0) {
+      g = newGroup(c, rclass);
+      usedDirect_.push_back(int(d));
+    } else {
+      ++groups_[std::size_t(g)].size;
+    }
+    return g;
+  }
+  return hashedGroupOf(c, rclass);
+}
+
+int SpotRanker::hashedGroupOf(double c, int rclass) {
+  std::uint64_t key;
+  std::memcpy(&key, &c, sizeof key);
+  std::uint64_t h = key ^ (key >> 29) ^ (std::uint64_t(rclass) * 0x9E3779B97F4A7C15ull);
+  h *= 0xD6E8FEB86659FD93ull;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t s = std::size_t(h >> (64 - tableBits_));; s = (s + 1) & mask) {
+    Slot& slot = table_[s];
+    if (slot.group < 0) {
+      slot = {key, rclass, newGroup(c, rclass)};
+      usedSlots_.push_back(int(s));
+      return slot.group;
+    }
+    if (slot.key == key && slot.rclass == rclass) {
+      ++groups_[std::size_t(slot.group)].size;
+      return slot.group;
+    }
+  }
+}
+
 // Grouping happens while gathering: a gene's group depends on its count and mean, not on the
 // spot's total, so one pass over the row does both.
 bool SpotRanker::gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end, double* total) {
@@ -115,56 +156,18 @@ int SpotRanker::rankPairs(const std::vector<std::pair<int, double>>& pairs, int 
   return rank(drainAccumulator(), maxLen, out);
 }
 
-int SpotRanker::newGroup(double c, int rclass) {
-  groups_.push_back({c, rclass, 1, 0.0, -1});
-  return int(groups_.size()) - 1;
-}
-
-int SpotRanker::groupOf(double c, int rclass) {
-  // Counts are mostly small integers: a direct table serves them without hashing.
-  if (c >= 1 && c < kDirectCounts && !direct_.empty() && double(int(c)) == c) {
-    const std::size_t d = std::size_t(int(c)) * map_.rvalue.size() + std::size_t(rclass);
-    int& g = direct_[d];
-    if (g < 0) {
-      g = newGroup(c, rclass);
-      usedDirect_.push_back(int(d));
-    } else {
-      ++groups_[std::size_t(g)].size;
-    }
-    return g;
-  }
-  std::uint64_t key;
-  std::memcpy(&key, &c, sizeof key);
-  std::uint64_t h = key ^ (key >> 29) ^ (std::uint64_t(rclass) * 0x9E3779B97F4A7C15ull);
-  h *= 0xD6E8FEB86659FD93ull;
-  const std::size_t mask = table_.size() - 1;
-  for (std::size_t s = std::size_t(h >> (64 - tableBits_));; s = (s + 1) & mask) {
-    Slot& slot = table_[s];
-    if (slot.group < 0) {
-      slot = {key, rclass, newGroup(c, rclass)};
-      usedSlots_.push_back(int(s));
-      return slot.group;
-    }
-    if (slot.key == key && slot.rclass == rclass) {
-      ++groups_[std::size_t(slot.group)].size;
-      return slot.group;
-    }
-  }
-}
-
 int SpotRanker::assignBuckets(double scale) {
   for (Group& g : groups_) {
     // The reference's operations in its order: x * (1e4 / total) / rounded mean.
     g.value = g.count * scale / map_.rvalue[std::size_t(g.rclass)];
   }
   order_.resize(groups_.size());
-  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = int(i);
-  std::sort(order_.begin(), order_.end(),
-            [&](int a, int b) { return groups_[std::size_t(a)].value > groups_[std::size_t(b)].value; });
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = {groups_[i].value, int(i)};
+  std::sort(order_.begin(), order_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   bucketPos_.clear();
   int pos = 0;
   const Group* prev = nullptr;
-  for (int gi : order_) {
+  for (auto [value, gi] : order_) {
     Group& g = groups_[std::size_t(gi)];
     if (g.value == 0) continue;  // the reference keeps only non-zero values
     // Groups with equal values share one bucket, so their genes interleave in template order.

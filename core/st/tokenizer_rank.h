@@ -51,6 +51,7 @@ class SpotRanker {
   double drainAccumulator();
   void reserveTable(std::size_t n);
   int groupOf(double c, int rclass);
+  int hashedGroupOf(double c, int rclass);
   int newGroup(double c, int rclass);
   int rank(double total, int maxLen, std::int64_t* out);
   int assignBuckets(double scale);
@@ -62,7 +63,7 @@ class SpotRanker {
   std::vector<double> acc_;       // dense accumulator for unsorted rows (template order)
   std::vector<std::uint64_t> seen_;  // bitmap of acc_ entries in use
   std::vector<Group> groups_;
-  std::vector<int> order_;        // groups by value descending
+  std::vector<std::pair<double, int>> order_;  // (value, group) by value descending
   std::vector<int> bucketPos_;    // next output position per distinct value
   struct Slot {
     std::uint64_t key;
