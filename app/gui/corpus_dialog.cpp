@@ -221,7 +221,8 @@ void CorpusDialog::showOutcome() {
   if (skipped > 0) text += tr(" %1 sample(s) skipped: reasons in the report.").arg(skipped);
   result_->setText(text);
   report_->setPlainText(out.report);
-  if (!out.chart.isNull()) chart_->setPixmap(QPixmap::fromImage(out.chart));
+  if (!out.chart.isNull())
+    chart_->setPixmap(QPixmap::fromImage(out.chart.width() > 680 ? out.chart.scaledToWidth(680, Qt::SmoothTransformation) : out.chart));
   Q_EMIT finished(true);
 }
 

@@ -18,14 +18,27 @@ QString metricLabel(const QString& metric) {
   }
   if (metric.startsWith(QLatin1String("recall"))) {
     const int cut = metric.indexOf(QLatin1Char('_'));
-    QString dir = metric.mid(cut + 1);
-    dir.replace(QLatin1String("_to_"), QString(QChar(0x2192)));
-    return QStringLiteral("R@%1 %2").arg(metric.mid(6, cut - 6), dir);
+    // Short legend entries: six of them share one small chart.
+    const QString dir = metric.mid(cut + 1) == QLatin1String("patch_to_spot") ? QStringLiteral("p\u2192s") : QStringLiteral("s\u2192p");
+    return QStringLiteral("%1 @%2").arg(dir, metric.mid(6, cut - 6));
   }
   if (metric == QLatin1String("lr")) return QStringLiteral("learning rate");
   if (metric == QLatin1String("localization_accuracy")) return QStringLiteral("accuracy");
   return metric;
 }
+
+namespace {
+
+/// Whole-step tick spacing of 1, 2 or 5 x 10^k giving at most about six ticks.
+double tickStep(std::int64_t total) {
+  double step = 1;
+  for (double m = 1;; m *= 10) {
+    for (double f : {1.0, 2.0, 5.0})
+      if (double(total) / (f * m) <= 6) return std::max(step, f * m);
+  }
+}
+
+}  // namespace
 
 TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
   auto* grid = new QGridLayout(this);
@@ -42,6 +55,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
   flushTimer_.setSingleShot(true);
   flushTimer_.setInterval(250);
   connect(&flushTimer_, &QTimer::timeout, this, &TrainingCharts::flush);
+  reset(100);
 }
 
 TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QString& yTitle, QChartView** view) {
@@ -53,8 +67,9 @@ TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QStr
   p.x = new QValueAxis(p.chart);
   p.x->setTitleText(tr("step"));
   p.x->setLabelFormat(QStringLiteral("%d"));
+  p.x->setTickType(QValueAxis::TicksDynamic);
+  p.x->setTickAnchor(0);
   p.y = new QValueAxis(p.chart);
-  p.y->setTitleText(yTitle);
   p.y->setLabelFormat(QStringLiteral("%.3g"));
   p.chart->addAxis(p.x, Qt::AlignBottom);
   p.chart->addAxis(p.y, Qt::AlignLeft);
@@ -77,6 +92,7 @@ void TrainingCharts::reset(std::int64_t totalSteps) {
   for (auto& p : panels_) {
     p.empty = true;
     p.x->setRange(0, double(totalSteps_));
+    p.x->setTickInterval(tickStep(totalSteps_));
     p.y->setRange(0, 1);
   }
 }

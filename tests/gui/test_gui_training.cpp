@@ -235,7 +235,8 @@ class TrainingGuiTest : public QObject {
     auto weights = core::engine::ModelHandle::fromFiles((*dir / "model.safetensors").string(), std::nullopt);
     QVERIFY2(weights.ok(), weights.ok() ? "" : weights.error().describe().c_str());
     for (const auto& entry : QDir(out + QStringLiteral("/checkpoints")).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
-      QVERIFY2(entry.startsWith(QStringLiteral("step-")), qPrintable(entry));  // no half-written folder left
+      QVERIFY2(entry.startsWith(QStringLiteral("step-")) && !entry.contains(QStringLiteral(".tmp")),
+               qPrintable(entry));  // no half-written folder left
   }
 
   QTemporaryDir dir_;
