@@ -3,6 +3,7 @@
 #include <vtkActor.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCullerCollection.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkPointData.h>
 #include <vtkPointPicker.h>
@@ -75,6 +76,8 @@ struct EmbeddingView::Scene {
 EmbeddingView::EmbeddingView(QWidget* parent) : VtkGlWidget(parent), scene_(std::make_unique<Scene>()) {
   vtkRenderer* ren = renderer();
   ren->SetBackground(0.11, 0.12, 0.14);
+  // The frustum-coverage culler drops props that cover few pixels: a tight cloud would vanish.
+  ren->GetCullers()->RemoveAllItems();
   ren->AddActor(scene_->gene.actor);
   ren->AddActor(scene_->image.actor);
   // Highlights live in a second layer sharing the camera: always in front of the cloud.

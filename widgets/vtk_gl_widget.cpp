@@ -7,8 +7,10 @@
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
+#include <vtkCullerCollection.h>
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
+#include <vtkUnsignedCharArray.h>
 
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -33,8 +35,8 @@ VtkGlWidget::VtkGlWidget(QWidget* parent) : QOpenGLWidget(parent), vtk_(std::mak
   setMouseTracking(true);
   vtk_->window->SetReadyForRendering(false);  // until initializeGL gives it a context
   vtk_->window->AddRenderer(vtk_->renderer);
-  // VTK renders into its own framebuffers; we blit them ourselves (there is no window of its own).
-  vtk_->window->SetFrameBlitModeToNoBlit();
+  // No multisampled render framebuffer: the blit into the widget's framebuffer must not resolve.
+  vtk_->window->SetMultiSamples(0);
   vtk_->interactor->SetRenderWindow(vtk_->window);
   auto style = vtkSmartPointer<vtkInteractorStyleTrackballCamera>::New();
   vtk_->interactor->SetInteractorStyle(style);
@@ -87,6 +89,7 @@ void VtkGlWidget::initializeGL() {
   w->SetForceMaximumHardwareLineWidth(1);
   w->SetReadyForRendering(true);
   w->OpenGLInitContext();  // loads VTK's GL entry points for this (current) context
+  w->OpenGLInitState();    // VTK's expected defaults (depth func, blending) in Qt's context
   const double dpr = devicePixelRatioF();
   vtk_->interactor->UpdateSize(int(width() * dpr), int(height() * dpr));
   vtk_->interactor->Initialize();
@@ -113,14 +116,10 @@ void VtkGlWidget::resizeGL(int w, int h) {
 }
 
 void VtkGlWidget::requestRender() {
-  if (!ready_ || !isVisible()) {
-    renderPending_ = true;
-    update();
-    return;
-  }
-  makeCurrent();
-  vtk_->window->Render();  // ends with WindowFrameEvent -> update() -> paintGL blits
-  renderPending_ = false;
+  // As VTK's own Qt adapter does: the frame is rendered in the next paintGL (with the widget's
+  // framebuffer bound), then blitted; camera moves render at once through the interactor.
+  renderPending_ = true;
+  update();
 }
 
 void VtkGlWidget::paintGL() {
@@ -165,6 +164,18 @@ void VtkGlWidget::blitToWidget() {
     w->GetState()->vtkglEnable(GL_SCISSOR_TEST);
     f->glEnable(GL_SCISSOR_TEST);
   }
+}
+
+QImage VtkGlWidget::vtkFrame(bool display) {
+  if (!ready_) return {};
+  makeCurrent();
+  const int* size = vtk_->window->GetSize();
+  auto pixels = vtkSmartPointer<vtkUnsignedCharArray>::New();
+  if (size[0] <= 0 || size[1] <= 0 ||
+      vtk_->window->GetRGBACharPixelData(0, 0, size[0] - 1, size[1] - 1, display ? 1 : 0, pixels) == 0)
+    return {};
+  QImage img(pixels->GetPointer(0), size[0], size[1], size[0] * 4, QImage::Format_RGBA8888);
+  return img.mirrored();  // OpenGL rows run bottom-up
 }
 
 void VtkGlWidget::forwardMouse(QMouseEvent* e, unsigned long vtkEvent, int repeat) {

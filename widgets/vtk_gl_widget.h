@@ -6,6 +6,7 @@
 /// is blitted into the widget's framebuffer in paintGL, and Qt mouse/wheel events go to a
 /// vtkGenericRenderWindowInteractor with a trackball camera style. Needs a 3.2 core context
 /// (QSurfaceFormat::setDefaultFormat before QApplication). VTK types stay out of this header.
+#include <QImage>
 #include <QOpenGLWidget>
 #include <QString>
 #include <memory>
@@ -32,6 +33,9 @@ class VtkGlWidget : public QOpenGLWidget {
   /// True once VTK has a working OpenGL context; glError() says why not otherwise.
   bool vtkReady() const { return ready_; }
   QString glError() const { return glError_; }
+  /// VTK's last frame read back from its own framebuffer (`display`: the display framebuffer
+  /// that paintGL blits; else the render framebuffer). For diagnostics and tests.
+  QImage vtkFrame(bool display);
   /// Device pixels per widget pixel (VTK works in device pixels).
   double pixelRatio() const { return devicePixelRatioF(); }
 
