@@ -14,6 +14,7 @@
 
 #include "localize_actions.h"
 #include "export_actions.h"
+#include "embedding_view_dock.h"
 #include "model_actions.h"
 #include "project_actions.h"
 #include "query_actions.h"
@@ -46,6 +47,7 @@ MainWindow::MainWindow(QWidget* parent)
   exportActions_ = new ExportActions(this);
   localizeActions_ = new LocalizeActions(this);
   queryActions_ = new QueryActions(this);
+  embeddingDock_ = new EmbeddingViewDock(this);
   trainingActions_ = new TrainingActions(this);
   connectView();
   connect(controller_, &SampleController::loaded, this, &MainWindow::showLoaded);
@@ -107,6 +109,7 @@ void MainWindow::buildMenus() {
   exportPng->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
 
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+  viewMenu->setObjectName(QStringLiteral("viewMenu"));  // docks add their toggles here
   QAction* fit = viewMenu->addAction(tr("&Fit to window"), QKeySequence(tr("Ctrl+0")), view_,
                                      &SlideView::fitToView);
   QAction* in = viewMenu->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, view_, &SlideView::zoomIn);

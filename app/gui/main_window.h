@@ -29,6 +29,7 @@ class ProjectActions;
 class ExportActions;
 class LocalizeActions;
 class QueryActions;
+class EmbeddingViewDock;
 class TrainingActions;
 
 class MainWindow : public QMainWindow {
@@ -66,6 +67,8 @@ class MainWindow : public QMainWindow {
   QueryActions* queryActions() const { return queryActions_; }
   /// The Training menu: the training dock and "Build corpus…".
   TrainingActions* trainingActions() const { return trainingActions_; }
+  /// The "Embedding space (3D)" dock (VTK), linked with the slide view.
+  EmbeddingViewDock* embeddingDock() const { return embeddingDock_; }
   const LoadedSample* current() const { return current_.get(); }
 
  Q_SIGNALS:
@@ -105,6 +108,7 @@ class MainWindow : public QMainWindow {
   QMenu* fileMenu_ = nullptr;
   LocalizeActions* localizeActions_ = nullptr;
   QueryActions* queryActions_ = nullptr;
+  EmbeddingViewDock* embeddingDock_ = nullptr;
   TrainingActions* trainingActions_ = nullptr;
   std::shared_ptr<const LoadedSample> current_;
   QMenu* recentMenu_ = nullptr;
