@@ -37,6 +37,9 @@ VtkGlWidget::VtkGlWidget(QWidget* parent) : QOpenGLWidget(parent), vtk_(std::mak
   vtk_->window->AddRenderer(vtk_->renderer);
   // No multisampled render framebuffer: the blit into the widget's framebuffer must not resolve.
   vtk_->window->SetMultiSamples(0);
+  // A stencil in VTK's render framebuffer gives it the display framebuffer's depth format:
+  // without it Mesa rejects VTK's depth+colour blit between them (format mismatch) every frame.
+  vtk_->window->SetStencilCapable(1);
   vtk_->interactor->SetRenderWindow(vtk_->window);
   auto style = vtkSmartPointer<vtkInteractorStyleTrackballCamera>::New();
   vtk_->interactor->SetInteractorStyle(style);
