@@ -134,7 +134,14 @@ void VtkGlWidget::paintGL() {
   }
   if (renderPending_) {
     inPaint_ = true;
+    // VTK caches GL state (depth mask, clear values, bindings); Qt changes it behind VTK's
+    // back, and a stale cache makes VTK skip calls it needs (a depth clear under a false depth
+    // mask fails every point's depth test). Re-read the real state, as VTK's Qt adapter does.
+    vtkOpenGLState* state = vtk_->window->GetState();
+    state->Reset();
+    state->Push();
     vtk_->window->Render();
+    state->Pop();
     inPaint_ = false;
     renderPending_ = false;
   }

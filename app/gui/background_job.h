@@ -11,16 +11,14 @@
 
 namespace stamp::app {
 
-/// Cancels a running job (waiting for it to see the token, at most one batch of work), then
-/// starts `job` with a fresh token that is stored in `token`.
+/// Cancels a running job and starts `job` with a fresh token that is stored in `token`. The GUI
+/// thread does not wait for the old job: it sees its token within one batch and ends on its own,
+/// and its outcome is never delivered because the watcher now follows the new future.
 template <class Outcome>
 void startJob(QFutureWatcher<Outcome>& watcher, core::CancelToken& token,
               std::function<Outcome(core::CancelToken, core::ProgressCallback)> job,
               core::ProgressCallback progress) {
-  if (watcher.isRunning()) {
-    token.cancel();
-    watcher.waitForFinished();
-  }
+  token.cancel();
   token = core::CancelToken();
   auto t = token;
   watcher.setFuture(QtConcurrent::run([job, t, progress] { return job(t, progress); }));

@@ -47,7 +47,12 @@ std::shared_ptr<const engine::EmbeddingTable> readCache(const QString& path,
   if (!sample.ok()) return nullptr;
   auto table = engine::embeddingFromSample(*sample);
   if (!table.ok()) return nullptr;
-  if (s.sample && table->rows() != s.sample->spotCount()) return nullptr;
+  // Another sample of the same name (another folder) must not be read back as this one.
+  if (s.sample) {
+    if (table->rows() != s.sample->spotCount()) return nullptr;
+    for (std::size_t i = 0; i < table->rows(); ++i)
+      if (table->ids[i] != s.sample->spots[i].barcode) return nullptr;
+  }
   if (needGene && table->gene.rows == 0) return nullptr;
   return std::make_shared<const engine::EmbeddingTable>(std::move(table).value());
 }
@@ -132,6 +137,9 @@ QString ModelController::cachePathFor(const LoadedSample& s) const {
   QString sha = QString::fromStdString(model_->sha256()).left(12);
   for (QChar& c : sha)
     if (!c.isLetterOrNumber()) c = QLatin1Char('_');  // "untrained:0" is no file name
+  // A bare slide's grid and a sample's spots never share a file, even under one name; a spot
+  // table read back must also carry the sample's barcodes in order (readCache checks).
+  if (!s.sample) name += QStringLiteral("-grid");
   return QDir(cacheDir_).filePath(name + QLatin1Char('-') + sha + QStringLiteral(".h5ad"));
 }
 
