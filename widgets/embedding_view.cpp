@@ -4,7 +4,7 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCullerCollection.h>
-#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderWindow.h>
 #include <vtkPointData.h>
 #include <vtkPointPicker.h>
 #include <vtkPoints.h>

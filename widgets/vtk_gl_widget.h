@@ -1,17 +1,18 @@
 #pragma once
 /// VtkGlWidget: hosts VTK rendering in a Qt 6 QOpenGLWidget. Debian's VTK Qt module is built for
-/// Qt 5, so this is our own thin adapter in the manner of VTK's QVTKOpenGLNativeWidget: the
-/// widget owns a vtkGenericOpenGLRenderWindow that renders with the widget's context (VTK asks
-/// through WindowMakeCurrent / WindowIsCurrent / WindowFrame events), VTK's display framebuffer
-/// is blitted into the widget's framebuffer in paintGL, and Qt mouse/wheel events go to a
-/// vtkGenericRenderWindowInteractor with a trackball camera style. Needs a 3.2 core context
-/// (QSurfaceFormat::setDefaultFormat before QApplication). VTK types stay out of this header.
+/// Qt 5, so this is our own thin adapter. VTK renders off screen in an OpenGL context of its own
+/// (a vtkRenderWindow with OffScreenRendering); after each VTK frame the pixels are read back and
+/// the widget paints them. Sharing Qt's context through vtkGenericOpenGLRenderWindow (the way
+/// VTK's QVTKOpenGLNativeWidget works) cleared to the background but drew no geometry with
+/// VTK 9.1 on Mesa, and a frame read back costs well under a millisecond at dock sizes. Qt
+/// mouse/wheel events go to a vtkGenericRenderWindowInteractor with a trackball camera style.
+/// VTK types stay out of this header.
 #include <QImage>
 #include <QOpenGLWidget>
 #include <QString>
 #include <memory>
 
-class vtkGenericOpenGLRenderWindow;
+class vtkRenderWindow;
 class vtkRenderWindowInteractor;
 class vtkRenderer;
 
@@ -23,7 +24,7 @@ class VtkGlWidget : public QOpenGLWidget {
   explicit VtkGlWidget(QWidget* parent = nullptr);
   ~VtkGlWidget() override;
 
-  vtkGenericOpenGLRenderWindow* renderWindow() const;
+  vtkRenderWindow* renderWindow() const;
   vtkRenderWindowInteractor* interactor() const;
   /// The scene's renderer (layer 0).
   vtkRenderer* renderer() const;
@@ -33,9 +34,8 @@ class VtkGlWidget : public QOpenGLWidget {
   /// True once VTK has a working OpenGL context; glError() says why not otherwise.
   bool vtkReady() const { return ready_; }
   QString glError() const { return glError_; }
-  /// VTK's last frame read back from its own framebuffer (`display`: the display framebuffer
-  /// that paintGL blits; else the render framebuffer). For diagnostics and tests.
-  QImage vtkFrame(bool display);
+  /// VTK's last frame as read back (what paintGL shows). For diagnostics and tests.
+  QImage vtkFrame(bool display = true);
   /// Device pixels per widget pixel (VTK works in device pixels).
   double pixelRatio() const { return devicePixelRatioF(); }
 
@@ -53,17 +53,16 @@ class VtkGlWidget : public QOpenGLWidget {
 
  private:
   struct Vtk;
-  void onVtkEvent(unsigned long event, void* callData);
+  void onVtkEvent(unsigned long event);
   void forwardMouse(QMouseEvent* e, unsigned long vtkEvent, int repeat = 0);
-  void blitToWidget();
+  void readBackFrame();
   void releaseVtk();
 
   std::unique_ptr<Vtk> vtk_;
   bool ready_ = false;
   bool renderPending_ = true;  // render in the next paint (first frame, resize)
-  bool inPaint_ = false;
+  QImage frame_;  // VTK's last frame, top row first
   QString glError_;
-  QMetaObject::Connection contextConnection_;
 };
 
 }  // namespace stamp::widgets
