@@ -131,8 +131,16 @@ void MainWindow::buildToolBar(const QList<QAction*>& actions, QAction* last) {
   pan->setChecked(true);
   pan->setToolTip(tr("Drag to pan, click a spot to select it"));
   lasso->setToolTip(tr("Draw around spots to select them (Shift+drag works in any mode)"));
-  connect(pan, &QAction::triggered, this, [this] { view_->setTool(SlideView::Tool::Pan); });
-  connect(lasso, &QAction::triggered, this, [this] { view_->setTool(SlideView::Tool::Lasso); });
+  // A second click on the checked tool keeps it checked (the group lets all be unchecked).
+  connect(pan, &QAction::triggered, this, [this, pan] { view_->setTool(SlideView::Tool::Pan); pan->setChecked(true); });
+  connect(lasso, &QAction::triggered, this, [this, lasso] { view_->setTool(SlideView::Tool::Lasso); lasso->setChecked(true); });
+  // Other tools (the Localize region box) switch the view too: the buttons follow the view,
+  // and neither is checked while another tool is active.
+  tools->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
+  connect(view_, &SlideView::toolChanged, this, [pan, lasso](SlideView::Tool t) {
+    pan->setChecked(t == SlideView::Tool::Pan);
+    lasso->setChecked(t == SlideView::Tool::Lasso);
+  });
   QToolBar* bar = addToolBar(tr("Main"));
   bar->setObjectName("mainToolbar");
   bar->setMovable(false);

@@ -1,0 +1,164 @@
+// Rendering benchmark: frame time of our SlideView (instanced spots on the GPU) against a
+// QGraphicsView holding one QGraphicsEllipseItem per spot, which is how most Qt viewers draw
+// overlays. Same window size (1920x1080), same spots (a grid, no slide image, so only the
+// overlay is measured), same pan steps and recolours. Prints figures; asserts nothing.
+// Run under a real X server (xvfb-run -a -s "-screen 0 1920x1080x24"): Mesa llvmpipe here.
+#include <QApplication>
+#include <QGraphicsEllipseItem>
+#include <QGraphicsScene>
+#include <QGraphicsView>
+#include <QOpenGLContext>
+#include <QOpenGLFunctions>
+#include <QScrollBar>
+#include <QThread>
+#include <QSurfaceFormat>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "bench_util.h"
+#include "widgets/layer_model.h"
+#include "widgets/slide_view.h"
+
+using namespace stamp;
+
+namespace {
+
+struct Grid {
+  std::vector<QPointF> centres;
+  widgets::Layer layer;
+};
+
+Grid makeGrid(int spots) {
+  Grid g;
+  const int cols = int(std::ceil(std::sqrt(spots * 16.0 / 9.0)));
+  g.layer.name = "gradient";
+  for (int i = 0; i < spots; ++i) {
+    g.centres.emplace_back((i % cols) * 100.0, (i / cols) * 100.0);
+    g.layer.values.push_back(float(i % cols));
+  }
+  g.layer.vmin = 0;
+  g.layer.vmax = cols;
+  g.layer.opacity = 0.85f;
+  return g;
+}
+
+// Shows `w` and lets the window system map and expose it before anything is timed.
+void settle(QWidget& w) {
+  w.show();
+  for (int i = 0; i < 30; ++i) {
+    QApplication::processEvents();
+    QThread::msleep(10);
+  }
+}
+
+// Seconds per frame of `frame()` followed by a synchronous repaint of `w` (and glFinish for
+// the GL view, so the GPU work is inside the time).
+template <class Step>
+double frameTime(QWidget& w, int frames, Step step, bool gl) {
+  auto finish = [&] {
+    if (!gl) return;
+    static_cast<QOpenGLWidget&>(w).makeCurrent();
+    QOpenGLContext::currentContext()->functions()->glFinish();
+  };
+  w.repaint();
+  finish();
+  const double t0 = bench::now();
+  for (int i = 0; i < frames; ++i) {
+    step(i);
+    w.repaint();
+    finish();
+  }
+  return (bench::now() - t0) / frames;
+}
+
+// The floor of any QOpenGLWidget here: a frame that only clears (FBO + composition).
+struct ClearOnly : QOpenGLWidget {
+  void paintGL() override {
+    auto* f = context()->functions();
+    f->glClearColor(0.1f, 0.1f, 0.1f, 1);
+    f->glClear(GL_COLOR_BUFFER_BIT);
+  }
+};
+
+double emptyGlFrame() {
+  ClearOnly w;
+  w.resize(1920, 1080);
+  settle(w);
+  const double t = frameTime(w, 60, [](int) {}, true);
+  w.hide();
+  return t;
+}
+
+void benchOne(int spots) {
+  Grid g = makeGrid(spots);
+  const int frames = spots > 20000 ? 20 : 60;
+  // Ours.
+  widgets::LayerModel layers;
+  widgets::SlideView view;
+  view.resize(1920, 1080);
+  view.setLayerModel(&layers);
+  view.setSpots(g.centres, 80.0);
+  layers.addLayer(g.layer);
+  settle(view);
+  view.fitToView();
+  const double oursPan = frameTime(view, frames, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, true);
+  const double oursRecolour = frameTime(view, frames, [&](int i) {
+    layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
+  }, true);
+  view.hide();
+
+  // QGraphicsView with one ellipse item per spot.
+  QGraphicsScene scene;
+  std::vector<QGraphicsEllipseItem*> items;
+  items.reserve(g.centres.size());
+  for (std::size_t i = 0; i < g.centres.size(); ++i) {
+    auto* e = scene.addEllipse(g.centres[i].x() - 40, g.centres[i].y() - 40, 80, 80, QPen(Qt::black, 0));
+    const auto c = g.layer.colorOf(i);
+    e->setBrush(QColor(c.r, c.g, c.b, 217));
+    items.push_back(e);
+  }
+  // Room around the spots so that the scroll bars can pan while the whole grid is in view.
+  const QRectF spotsRect = scene.itemsBoundingRect();
+  scene.setSceneRect(spotsRect.adjusted(-spotsRect.width(), -spotsRect.height(), spotsRect.width(),
+                                        spotsRect.height()));
+  QGraphicsView gv(&scene);
+  gv.resize(1920, 1080);
+  settle(gv);
+  gv.fitInView(spotsRect, Qt::KeepAspectRatio);
+  // The items are drawn by the viewport: that is the widget to repaint.
+  QWidget& port = *gv.viewport();
+  const double qgvPan = frameTime(port, frames, [&](int i) {
+    gv.horizontalScrollBar()->setValue(gv.horizontalScrollBar()->value() + (i % 2 ? 7 : -7));
+  }, false);
+  widgets::Layer other = g.layer;
+  const double qgvRecolour = frameTime(port, frames, [&](int i) {
+    other.colorMap = i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const auto c = other.colorOf(k);
+      items[k]->setBrush(QColor(c.r, c.g, c.b, 217));
+    }
+  }, false);
+
+  std::printf("\n%d spots, 1920x1080, whole grid in view (%d frames each)\n", spots, frames);
+  bench::row("  pan frame, SlideView (GL instanced)", oursPan * 1e3, "ms");
+  bench::row("  pan frame, QGraphicsView (ellipse items)", qgvPan * 1e3, "ms");
+  bench::row("  pan: QGraphicsView time / ours", qgvPan / oursPan, "x");
+  bench::row("  recolour frame, SlideView", oursRecolour * 1e3, "ms");
+  bench::row("  recolour frame, QGraphicsView", qgvRecolour * 1e3, "ms");
+  bench::row("  recolour: QGraphicsView time / ours", qgvRecolour / oursRecolour, "x");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QSurfaceFormat format;
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  QSurfaceFormat::setDefaultFormat(format);
+  QApplication app(argc, argv);
+  std::printf("renderer: %s\n", std::getenv("LIBGL_ALWAYS_SOFTWARE") ? "Mesa llvmpipe (software)" : "default");
+  bench::row("empty QOpenGLWidget frame at 1920x1080 (the floor)", emptyGlFrame() * 1e3, "ms");
+  for (int spots : {5000, 100000}) benchOne(spots);
+  return 0;
+}
