@@ -1,5 +1,7 @@
 #include "gui_test_support.h"
 
+#include "style.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -54,6 +56,19 @@ void setGlFormat() {
   format.setVersion(3, 2);
   format.setProfile(QSurfaceFormat::CoreProfile);
   QSurfaceFormat::setDefaultFormat(format);
+}
+
+void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool sandboxHome) {
+  qputenv("XDG_CONFIG_HOME", sandbox.path().toUtf8());
+  if (sandboxCache) qputenv("XDG_CACHE_HOME", sandbox.path().toUtf8());
+  if (sandboxHome) qputenv("HOME", sandbox.path().toUtf8());
+  qputenv("STAMP_NO_DIALOGS", "1");  // a modal message box would block the test
+  setGlFormat();
+}
+
+void styleApplication(QApplication& app) {
+  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
+  app::applyStyle(app);  // screenshots show what users see
 }
 
 }  // namespace stamp::guitest

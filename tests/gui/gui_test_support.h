@@ -1,7 +1,10 @@
 #pragma once
 /// Helpers for the Qt Test GUI tests: real data location, screenshots, waiting for the view.
+#include <QApplication>
 #include <QImage>
 #include <QString>
+#include <QTemporaryDir>
+#include <QtTest>
 #include <functional>
 #include <optional>
 
@@ -23,6 +26,22 @@ bool waitUntil(const std::function<bool()>& done, int timeoutMs = 20000);
 bool waitForTiles(widgets::SlideView& view, int timeoutMs = 30000);
 /// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
 void setGlFormat();
+/// Sets up the application the way stamp-studio runs (GL format, organisation, style) and
+/// points settings and caches at `sandbox` so a test never reads or writes the user's.
+void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool sandboxHome);
+void styleApplication(QApplication& app);
+
+/// The main() of a test of the whole application: a throw-away settings folder (and cache /
+/// home folders when asked), no modal dialogs, the app's GL format and style, then `Test`.
+template <class Test>
+int runAppTest(int argc, char** argv, bool sandboxCache = true, bool sandboxHome = false) {
+  QTemporaryDir sandbox;
+  prepareAppEnvironment(sandbox, sandboxCache, sandboxHome);
+  QApplication app(argc, argv);
+  styleApplication(app);
+  Test test;
+  return QTest::qExec(&test, argc, argv);
+}
 
 }  // namespace stamp::guitest
 

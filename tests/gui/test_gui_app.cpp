@@ -154,15 +154,6 @@ class AppTest : public QObject {
   std::unique_ptr<app::MainWindow> window_;
 };
 
-int main(int argc, char** argv) {
-  // Settings (recent files) go to a throw-away folder, not the user's.
-  QTemporaryDir config;
-  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
-  stamp::app::applyStyle(app);  // screenshots show what users see
-  AppTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+// The demo sample is cached where users keep it (generating it takes a while).
+int main(int argc, char** argv) { return stamp::guitest::runAppTest<AppTest>(argc, argv, false, false); }
 #include "test_gui_app.moc"

@@ -257,15 +257,5 @@ class EmbeddingViewTest : public QObject {
   std::unique_ptr<app::MainWindow> window_;
 };
 
-int main(int argc, char** argv) {
-  QTemporaryDir config;
-  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-  qputenv("XDG_CACHE_HOME", config.path().toUtf8());
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
-  stamp::app::applyStyle(app);
-  EmbeddingViewTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+int main(int argc, char** argv) { return stamp::guitest::runAppTest<EmbeddingViewTest>(argc, argv); }
 #include "test_gui_embedding_view.moc"

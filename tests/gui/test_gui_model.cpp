@@ -196,15 +196,5 @@ class ModelTest : public QObject {
   std::unique_ptr<app::MainWindow> window_;
 };
 
-int main(int argc, char** argv) {
-  QTemporaryDir config;
-  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-  qputenv("XDG_CACHE_HOME", config.path().toUtf8());
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
-  stamp::app::applyStyle(app);
-  ModelTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+int main(int argc, char** argv) { return stamp::guitest::runAppTest<ModelTest>(argc, argv); }
 #include "test_gui_model.moc"

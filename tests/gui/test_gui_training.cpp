@@ -246,16 +246,6 @@ class TrainingGuiTest : public QObject {
   std::unique_ptr<app::MainWindow> window_;
 };
 
-int main(int argc, char** argv) {
-  QTemporaryDir config;
-  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
-  qputenv("XDG_CACHE_HOME", config.path().toUtf8());
-  qputenv("HOME", config.path().toUtf8());  // the panel's default output folder lands here
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
-  stamp::app::applyStyle(app);
-  TrainingGuiTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+// HOME too: the panel's default output folder lands there.
+int main(int argc, char** argv) { return stamp::guitest::runAppTest<TrainingGuiTest>(argc, argv, true, true); }
 #include "test_gui_training.moc"
