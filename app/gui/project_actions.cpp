@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "engine/embedding_io.h"
+#include "model/config.h"
 #include "main_window.h"
 #include "model_actions.h"
 #include "project_state.h"
@@ -25,7 +26,17 @@ namespace fs = std::filesystem;
 namespace {
 
 // Copies the embeddings beside the project (unless already there), then writes the project.
-QString saveOnWorker(const QString& path, core::Project p) {
+// `modelConfig`: the loaded model's structure as JSON. It is saved beside the project so that a
+// model built from a custom config file (whose path the model does not keep) reopens too.
+QString saveOnWorker(const QString& path, core::Project p, const std::string& modelConfig) {
+  if (p.model && !p.model->untrained && !modelConfig.empty()) {
+    const fs::path dest = fs::path(core::projectEmbeddingsDir(path.toStdString())) / "model-config.json";
+    std::error_code ec;
+    fs::create_directories(dest.parent_path(), ec);
+    auto written = core::writeFileAtomic(dest, modelConfig);
+    if (!written.ok()) return QString::fromStdString(written.error().describe());
+    p.model->config = dest.string();
+  }
   if (!p.embeddings.empty()) {
     const fs::path dest = fs::path(core::projectEmbeddingsDir(path.toStdString())) / fs::path(p.embeddings).filename();
     std::error_code ec;
@@ -168,7 +179,9 @@ void ProjectActions::saveProject(const QString& path) {
   if (!window_->current()) return Q_EMIT failed(tr("Nothing to save: open a sample or slide first"));
   if (saveWatcher_.isRunning()) return Q_EMIT failed(tr("A project is being saved"));
   pendingPath_ = QFileInfo(path).absoluteFilePath();
-  saveWatcher_.setFuture(QtConcurrent::run(saveOnWorker, pendingPath_, currentState()));
+  const auto model = window_->modelActions()->controller()->model();
+  const std::string modelConfig = model ? core::model::configToJson(model->config()) : std::string();
+  saveWatcher_.setFuture(QtConcurrent::run(saveOnWorker, pendingPath_, currentState(), modelConfig));
 }
 
 void ProjectActions::openProject(const QString& path) {
