@@ -1,9 +1,7 @@
 #include "widgets/gl_renderer.h"
 
 namespace stamp::widgets {
-namespace {
-
-const char* kTileVert = R"(#version 150 core
+const char* const kTexturedQuadVert = R"(#version 150 core
 in vec2 corner;
 uniform mat4 proj;
 uniform vec4 rect;  // x, y, w, h in frame coordinates
@@ -12,6 +10,8 @@ void main() {
   uv = corner;
   gl_Position = proj * vec4(rect.xy + corner * rect.zw, 0.0, 1.0);
 })";
+
+namespace {
 
 const char* kTileFrag = R"(#version 150 core
 in vec2 uv;
@@ -93,7 +93,7 @@ bool GlRenderer::buildPrograms(QString* error) {
     }
     return p;
   };
-  tileProgram_ = build(kTileVert, kTileFrag);
+  tileProgram_ = build(kTexturedQuadVert, kTileFrag);
   spotProgram_ = tileProgram_ ? build(kSpotVert, kSpotFrag) : nullptr;
   return tileProgram_ && spotProgram_;
 }

@@ -9,6 +9,10 @@
 
 namespace stamp::widgets {
 
+/// GLSL 1.50 vertex shader of a unit quad (`corner` attribute) placed in frame coordinates by
+/// the `rect` uniform and projected by `proj`; passes `uv`. Tiles and the heatmap overlay use it.
+extern const char* const kTexturedQuadVert;
+
 /// How one batch of spots is drawn.
 struct SpotStyle {
   float radiusFrame = 1;   // disc radius in frame pixels

@@ -1,17 +1,9 @@
 #include "widgets/heatmap_overlay.h"
 
+#include "widgets/gl_renderer.h"
+
 namespace stamp::widgets {
 namespace {
-
-const char* kVert = R"(#version 150 core
-in vec2 corner;
-uniform mat4 proj;
-uniform vec4 rect;  // x, y, w, h in frame coordinates
-out vec2 uv;
-void main() {
-  uv = corner;
-  gl_Position = proj * vec4(rect.xy + corner * rect.zw, 0.0, 1.0);
-})";
 
 // Unlike the tiles (whose alpha is meaningless), the heatmap's own alpha hides the locations
 // that were never searched.
@@ -43,7 +35,7 @@ bool HeatmapOverlay::prepare(QOpenGLExtraFunctions& f) {
   if (program_) return true;
   if (broken_) return false;
   program_ = std::make_unique<QOpenGLShaderProgram>();
-  if (!program_->addShaderFromSourceCode(QOpenGLShader::Vertex, kVert) ||
+  if (!program_->addShaderFromSourceCode(QOpenGLShader::Vertex, kTexturedQuadVert) ||
       !program_->addShaderFromSourceCode(QOpenGLShader::Fragment, kFrag) || !program_->link()) {
     qWarning("HeatmapOverlay: shader failed: %s", qPrintable(program_->log()));
     program_.reset();

@@ -5,7 +5,6 @@
 #include <vtkRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkInteractorStyleTrackballCamera.h>
-#include <vtkCullerCollection.h>
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
 #include <vtkUnsignedCharArray.h>
@@ -14,7 +13,6 @@
 #include <QPainter>
 #include <algorithm>
 #include <QWheelEvent>
-#include <vector>
 
 namespace stamp::widgets {
 
@@ -113,8 +111,6 @@ void VtkGlWidget::readBackFrame() {
   frame_ = img.mirrored().convertToFormat(QImage::Format_RGB32);  // GL rows run bottom-up
   frame_.setDevicePixelRatio(devicePixelRatioF());
 }
-
-QImage VtkGlWidget::vtkFrame(bool) { return frame_; }
 
 void VtkGlWidget::forwardMouse(QMouseEvent* e, unsigned long vtkEvent, int repeat) {
   if (!ready_) return;

@@ -35,7 +35,7 @@ class VtkGlWidget : public QOpenGLWidget {
   bool vtkReady() const { return ready_; }
   QString glError() const { return glError_; }
   /// VTK's last frame as read back (what paintGL shows). For diagnostics and tests.
-  QImage vtkFrame(bool display = true);
+  QImage vtkFrame() const { return frame_; }
   /// Device pixels per widget pixel (VTK works in device pixels).
   double pixelRatio() const { return devicePixelRatioF(); }
 

@@ -44,7 +44,7 @@ ModelActions::ModelActions(MainWindow* window)
   connect(window_, &MainWindow::sampleShown, this, [this] {
     followClicks_ = false;
     lastClicked_ = 0;
-    controller_->setModel(controller_->model());
+    controller_->forgetEmbeddings();
   });
 }
 

@@ -109,6 +109,7 @@ ModelController::ModelController(QObject* parent)
   connect(&watcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, &ModelController::finish);
   connect(&layerWatcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, [this] {
     const ModelJobOutcome out = layerWatcher_.result();
+    if (out.epoch != epoch_) return;  // built for the previous sample
     if (out.layer) Q_EMIT layerReady(out.layer);
     else Q_EMIT failed(out.error);
   });
@@ -193,16 +194,23 @@ void ModelController::buildLayer(
   }
   layerWatcher_.waitForFinished();  // layers are quick; one at a time keeps order
   auto table = table_;
-  layerWatcher_.setFuture(QtConcurrent::run([table, make] {
-    ModelJobOutcome out;
+  const std::uint64_t epoch = epoch_;
+  layerWatcher_.setFuture(QtConcurrent::run([table, make, epoch] {
     auto layer = make(*table);
-    if (!layer.ok()) return failure(layer.error());
-    out.layer = std::make_shared<const widgets::Layer>(std::move(layer).value());
+    ModelJobOutcome out = layer.ok() ? ModelJobOutcome{} : failure(layer.error());
+    if (layer.ok()) out.layer = std::make_shared<const widgets::Layer>(std::move(layer).value());
+    out.epoch = epoch;
     return out;
   }));
 }
 
 void ModelController::cancel() { token_.cancel(); }
+
+void ModelController::forgetEmbeddings() {
+  ++epoch_;
+  if (watcher_.isRunning()) token_.cancel();
+  table_.reset();
+}
 
 core::ProgressCallback ModelController::progressCallback() {
   return queuedProgress(this, [](ModelController* c, const core::ProgressUpdate& u) {
@@ -211,7 +219,12 @@ core::ProgressCallback ModelController::progressCallback() {
 }
 
 void ModelController::run(std::function<ModelJobOutcome(core::CancelToken, core::ProgressCallback)> job) {
-  startJob(watcher_, token_, std::move(job), progressCallback());
+  const std::uint64_t epoch = epoch_;
+  startJob<ModelJobOutcome>(watcher_, token_, [job = std::move(job), epoch](core::CancelToken t, core::ProgressCallback cb) {
+    ModelJobOutcome out = job(std::move(t), std::move(cb));
+    out.epoch = epoch;
+    return out;
+  }, progressCallback());
   Q_EMIT busyChanged(true);
 }
 
@@ -226,6 +239,7 @@ void ModelController::finish() {
                                                            : out.model->weightsPath()),
                                 QString::fromStdString(out.model->sha256()).left(12)));
   } else if (out.table) {
+    if (out.epoch != epoch_) return;  // embeddings of the previous sample
     table_ = out.table;
     if (out.vocab) vocab_ = out.vocab;
     Q_EMIT embeddingsReady(out.fromCache);

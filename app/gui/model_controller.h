@@ -35,6 +35,7 @@ struct ModelJobOutcome {
   QString cachePath;
   bool fromCache = false;
   bool cancelled = false;
+  std::uint64_t epoch = 0;  // the sample generation the job started in (see forgetEmbeddings)
 };
 
 class ModelController : public QObject {
@@ -52,6 +53,9 @@ class ModelController : public QObject {
   /// Builds a layer from the current embeddings on a worker; emits layerReady.
   void buildLayer(std::function<core::Result<widgets::Layer>(const core::engine::EmbeddingTable&)> make);
   void cancel();
+  /// A new sample is on screen: drops the embeddings and cancels jobs of the previous one; their
+  /// tables and layers, should they still arrive, are ignored.
+  void forgetEmbeddings();
 
   void setVocabularyFolder(const QString& folder);
   QString vocabularyFolder() const { return vocabFolder_; }
@@ -81,6 +85,7 @@ class ModelController : public QObject {
   QFutureWatcher<ModelJobOutcome> watcher_;
   QFutureWatcher<ModelJobOutcome> layerWatcher_;
   core::CancelToken token_;
+  std::uint64_t epoch_ = 0;
   std::shared_ptr<core::engine::ModelHandle> model_;
   std::shared_ptr<const core::engine::EmbeddingTable> table_;
   std::shared_ptr<const core::st::Vocabulary> vocab_;

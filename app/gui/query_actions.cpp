@@ -110,6 +110,8 @@ void QueryActions::clicked(QPointF frame) {
 }
 
 void QueryActions::sampleChanged() {
+  ++epoch_;
+  if (watcher_.isRunning()) token_.cancel();
   lastSpot_ = -1;
   const LoadedSample* s = window_->current();
   compare_->setSample(s ? s->sample : nullptr);
@@ -142,12 +144,18 @@ void QueryActions::run(std::function<QueryOutcome(core::CancelToken, core::Progr
     if (u.etaSeconds >= 0) text += tr(" (ETA %1 s)").arg(u.etaSeconds, 0, 'f', 0);
     q->window_->statusBar()->showMessage(text, 5000);
   });
-  startJob(watcher_, token_, std::move(job), std::move(progress));
+  const std::uint64_t epoch = epoch_;
+  startJob<QueryOutcome>(watcher_, token_, [job = std::move(job), epoch](core::CancelToken t, core::ProgressCallback cb) {
+    QueryOutcome out = job(std::move(t), std::move(cb));
+    out.epoch = epoch;
+    return out;
+  }, std::move(progress));
 }
 
 void QueryActions::finished() {
   QueryOutcome out = watcher_.result();
   if (out.vocab) vocab_ = out.vocab;
+  if (out.epoch != epoch_) return;  // asked about the previous sample
   if (out.cancelled) {
     window_->statusBar()->showMessage(tr("Query cancelled"), 5000);
     return;

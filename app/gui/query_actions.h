@@ -39,6 +39,7 @@ struct QueryOutcome {
   QString title;
   QString error;
   bool cancelled = false;
+  std::uint64_t epoch = 0;  // the sample generation the query started in
 };
 
 class QueryActions : public QObject {
@@ -104,6 +105,7 @@ class QueryActions : public QObject {
   QAction* otherAction_ = nullptr;
   std::vector<QAction*> modeActions_;  // indexed by ClickMode
   QFutureWatcher<QueryOutcome> watcher_;
+  std::uint64_t epoch_ = 0;  // bumped when another sample is shown: older answers are dropped
   core::CancelToken token_;
   ClickMode mode_ = ClickMode::None;
   std::shared_ptr<const core::st::Vocabulary> vocab_;

@@ -68,7 +68,8 @@ Status checkLayer(const ProjectLayer& l, const std::string& source) {
 }
 
 Status mustExist(const std::string& path, const char* what, const std::string& source) {
-  if (path.empty() || fs::exists(path)) return {};
+  std::error_code ec;  // an unreadable folder reads as "not found", never as an exception
+  if (path.empty() || fs::exists(path, ec)) return {};
   return makeError(ErrorCode::NotFound, std::string(what) + " of the project not found: " + path, source);
 }
 
@@ -138,11 +139,8 @@ Result<Project> projectFromJson(const json& j, const std::string& dir, const std
 }
 
 Result<Project> readProject(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError(ErrorCode::NotFound, "cannot open project file", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  STAMP_ASSIGN(const std::string text, readFile(path));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return makeError(ErrorCode::Format, "project file is not valid JSON", path);
   const std::string dir = fs::absolute(path).parent_path().string();
   STAMP_ASSIGN(Project p, projectFromJson(j, dir, path));
@@ -152,7 +150,8 @@ Result<Project> readProject(const std::string& path) {
     STAMP_CHECK(mustExist(p.model->weights, "model weights", path));
     STAMP_CHECK(mustExist(p.model->config, "model config", path));
   }
-  if (!p.embeddings.empty() && !fs::exists(p.embeddings)) {
+  std::error_code ec;
+  if (!p.embeddings.empty() && !fs::exists(p.embeddings, ec)) {
     p.warnings.push_back("saved embeddings not found (they will be recomputed): " + p.embeddings);
     p.embeddings.clear();
   }

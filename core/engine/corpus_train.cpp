@@ -152,10 +152,14 @@ void maskRows(const std::vector<std::int64_t>& tokens, int rows, int context, co
     std::mt19937_64 rng(data::mixSeed(seed, r));
     count += data::maskTokens(&tokens[r * L], context, mask, rng, &masked[r * L], &targets[r * L]);
   }
-  if (count == 0 && !tokens.empty() && tokens[0] > 1) {  // the MLM loss needs one masked token
-    masked[0] = 0;
-    targets[0] = tokens[0];
-  }
+  if (count != 0) return;
+  // The MLM loss needs one masked token: take the first gene token of any row.
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] > 1) {
+      masked[i] = 0;
+      targets[i] = tokens[i];
+      return;
+    }
 }
 
 /// The MLM cross-entropy over the masked positions (STAMP-SPEC §2), no spatial term.
@@ -168,6 +172,8 @@ torch::Tensor mlmLoss(Session& s, const std::vector<std::int64_t>& masked, const
   const auto D = h.size(2);
   torch::Tensor flat = model::fitColumns(tg, h.size(1), -100).reshape({-1});
   torch::Tensor keep = (flat != -100).nonzero().squeeze(1);
+  // Rows of padding only (no gene token to mask): cross-entropy over nothing would be NaN.
+  if (keep.numel() == 0) return h.sum() * 0.0;
   return F::cross_entropy(gb.classifier_head(h.reshape({-1, D}).index_select(0, keep)), flat.index_select(0, keep));
 }
 
