@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/large_alloc.h"
 #include "common/progress.h"
 #include "common/result.h"
 #include "st/spatial_sample.h"
@@ -17,27 +18,7 @@ struct TokenizeOptions {
   int threads = 0;    // 0 = all cores
 };
 
-/// An allocator that leaves new elements uninitialised: a token table is written once, row by
-/// row, by the worker threads, so zeroing it first (one thread touching ~33 KB per spot) only
-/// added page faults and a memory pass.
-template <class T>
-struct UninitAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = UninitAllocator<U>;
-  };
-  UninitAllocator() = default;
-  template <class U>
-  UninitAllocator(const UninitAllocator<U>&) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... A>
-  void construct(U* p, A&&... a) {
-    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
-  }
-};
+/// Written once per row by the workers, padding included: not zeroed, on huge pages.
 using TokenVector = std::vector<std::int64_t, UninitAllocator<std::int64_t>>;
 
 /// Row-major (spots x maxLen) int64 token ids, right-padded with 0.

@@ -76,16 +76,18 @@ int SpotRanker::hashedGroupOf(double c, int rclass) {
 bool SpotRanker::gatherSorted(const CsrMatrix& m, std::int64_t begin, std::int64_t end, double* total) {
   int last = -1;
   double sum = 0;
+  Gene* out = genes_.data();  // sized by reserveTable for the whole row: no capacity checks
+  std::size_t n = 0;
   for (std::int64_t k = begin; k < end; ++k) {
     const int t = map_.column[std::size_t(m.indices[std::size_t(k)])];
     const float d = m.data[std::size_t(k)];
     if (t < 0 || d == 0) continue;
     if (t <= last) return false;  // not in template order (or a duplicate gene): merge instead
-    idx_.push_back(t);
-    group_.push_back(groupOf(double(d), int(map_.rclass[std::size_t(t)])));
+    out[n++] = {t, groupOf(double(d), int(map_.rclass[std::size_t(t)]))};
     sum += double(d);
     last = t;
   }
+  count_ = n;
   *total = sum;
   return true;
 }
@@ -108,8 +110,7 @@ double SpotRanker::drainAccumulator() {
     for (std::uint64_t bits = seen_[w]; bits; bits &= bits - 1) {
       const int t = int(w * 64) + std::countr_zero(bits);
       const double c = acc_[std::size_t(t)];
-      idx_.push_back(t);
-      group_.push_back(groupOf(c, int(map_.rclass[std::size_t(t)])));
+      genes_[count_++] = {t, groupOf(c, int(map_.rclass[std::size_t(t)]))};
       sum += c;
     }
     seen_[w] = 0;
@@ -127,8 +128,8 @@ double SpotRanker::gatherUnsorted(const CsrMatrix& m, std::int64_t begin, std::i
 }
 
 void SpotRanker::reserveTable(std::size_t n) {
-  idx_.clear();
-  group_.clear();
+  count_ = 0;
+  if (genes_.size() < n) genes_.resize(n);  // a row has at most n distinct genes
   if (table_.size() < 2 * n || table_.empty()) {  // at most n groups: keep the load under 1/2
     tableBits_ = std::max(10, int(std::bit_width(2 * n - (n > 0))));
     table_.assign(std::size_t(1) << tableBits_, Slot{0, 0, -1});
@@ -141,8 +142,7 @@ int SpotRanker::rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end
   double total = 0;
   if (!gatherSorted(m, begin, end, &total)) {
     resetGroups();
-    idx_.clear();
-    group_.clear();
+    count_ = 0;
     total = gatherUnsorted(m, begin, end);
   }
   return rank(total, maxLen, out);
@@ -188,17 +188,18 @@ void SpotRanker::resetGroups() {
 }
 
 int SpotRanker::rank(double total, int maxLen, std::int64_t* out) {
-  const std::size_t n = idx_.size();
+  const std::size_t n = count_;
   if (total == 0) total = 1;
   const double scale = 10000.0 / total;
   const int kept = assignBuckets(scale);
   // Counting sort: genes visited in template order land in their value's bucket in that order,
   // which is the reference's tie-break (stable argsort over template indices).
   for (std::size_t i = 0; i < n; ++i) {
-    const int b = groups_[std::size_t(group_[i])].bucket;
+    const Gene g = genes_[i];
+    const int b = groups_[std::size_t(g.group)].bucket;
     if (b < 0) continue;
     const int p = bucketPos_[std::size_t(b)]++;
-    if (p < maxLen) out[p] = std::int64_t(idx_[i]) + kTokenAux;
+    if (p < maxLen) out[p] = std::int64_t(g.index) + kTokenAux;
   }
   resetGroups();
   const int len = std::min(kept, maxLen);

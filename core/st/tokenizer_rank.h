@@ -58,8 +58,12 @@ class SpotRanker {
   void resetGroups();
 
   const SampleMap& map_;
-  std::vector<int> idx_;          // the spot's template indices, ascending, unique
-  std::vector<std::int32_t> group_;  // their (count, rclass) group
+  struct Gene {
+    int index;  // template index; a spot's genes come ascending and unique
+    int group;  // its (count, rclass) group
+  };
+  std::vector<Gene> genes_;       // capacity for the current row; the first count_ are in use
+  std::size_t count_ = 0;
   std::vector<double> acc_;       // dense accumulator for unsorted rows (template order)
   std::vector<std::uint64_t> seen_;  // bitmap of acc_ entries in use
   std::vector<Group> groups_;

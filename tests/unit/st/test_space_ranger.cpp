@@ -1,6 +1,9 @@
 // Space Ranger outputs: real Visium subsets, positions, scale factors, Matrix Market, outs/ joins.
 #include <zlib.h>
 
+#include <climits>
+#include <cmath>
+
 #include "st/space_ranger.h"
 #include "st_test_helpers.h"
 
@@ -400,6 +403,38 @@ TEST(CsrValidate, CatchesEveryInconsistency) {
   bad = m;
   bad.indptr.back() = 3;
   EXPECT_TRUE(bad.validate().has_value());
+}
+
+// Validation scans whole blocks of 1,024 entries without branches and searches only a block
+// that holds a bad entry: every position (first block, later block, tail, block edges) and
+// every kind of bad value must still be found and reported exactly.
+TEST(CsrValidate, ReportsTheExactPositionInLargeMatrices) {
+  CsrMatrix m;
+  m.rows = 1;
+  m.cols = 50;
+  const std::size_t n = 5000;  // four full blocks and a tail
+  m.indptr = {0, std::int64_t(n)};
+  m.indices.assign(n, 7);
+  m.data.assign(n, 1.5f);
+  ASSERT_FALSE(m.validate().has_value());
+  for (std::size_t pos : {std::size_t(0), std::size_t(1023), std::size_t(1024), std::size_t(3000),
+                          std::size_t(4095), std::size_t(4096), n - 1}) {
+    for (std::int32_t badIndex : {-1, 50, INT32_MIN}) {
+      auto bad = m;
+      bad.indices[pos] = badIndex;
+      auto why = bad.validate();
+      ASSERT_TRUE(why.has_value());
+      EXPECT_NE(why->find("at position " + std::to_string(pos) + " "), std::string::npos) << *why;
+    }
+    for (float badValue : {std::nanf(""), INFINITY, -INFINITY}) {
+      auto bad = m;
+      bad.data[pos] = badValue;
+      bad.data[n - 1 - (pos % 7)] = 3.0e38f;  // large but finite values are fine
+      auto why = bad.validate();
+      ASSERT_TRUE(why.has_value());
+      EXPECT_EQ(*why, "non-finite value at position " + std::to_string(pos));
+    }
+  }
 }
 
 }  // namespace
