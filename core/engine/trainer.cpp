@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/threads.h"
+#include "engine/alloc_policy.h"
 #include "engine/model_handle_impl.h"
 #include "engine/train_session.h"
 #include "model/load_weights.h"
@@ -119,6 +120,7 @@ Status runLoop(Session& s, const TrainHooks& h, TrainSummary& out);
 
 Result<TrainSummary> runTraining(const TrainConfig& c, const DistEnv& env, bool resume, const TrainHooks& hooks) {
   STAMP_CHECK(validateTrainConfig(c));
+  TrainingAllocatorScope allocScope;  // activations are reused step to step, not re-faulted
   Session s;
   s.cfg = c;
   s.env = env;
