@@ -6,7 +6,8 @@
 // Ours is the trainer's real code: selectTrainable (scope "all"), the AdamW it builds, and per
 // step what trainStep + runLoop do on one process: zero_grad, train(), toTensors (the copy of the
 // loader's PairBatch into tensors), alignmentLosses, backward, the .item() of every logged term,
-// clip_grad_norm_, opt.step(). Not timed: the data loader (it prefetches on other threads),
+// clip_grad_norm_, opt.step(), under the allocator policy runTraining sets (alloc_policy.h; the
+// reference is run both as is and with the same glibc malloc settings). Not timed: the data loader (it prefetches on other threads),
 // the single-process all-reduce (a no-op) and metrics/checkpoint writing.
 //
 // For `tiny` the reference writes its randomised weights and batch and ours loads them, so the
@@ -22,6 +23,7 @@
 #include "bench_util.h"
 #include "common/threads.h"
 #include "data/loader.h"
+#include "engine/alloc_policy.h"
 #include "engine/train_config.h"
 #include "engine/train_steps.h"
 #include "model/load_weights.h"
@@ -67,10 +69,10 @@ def step():
     return [float(l[k]) for k in names]
 first, second = step(), step()
 print('check', *first, second[0], flush=True)
-best = 1e30
+best, f0 = 1e30, resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(reps):
     t0 = time.perf_counter(); step(); best = min(best, time.perf_counter() - t0)
-print('time', best)
+print('time', best, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / reps)
 print('rss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 )PY";
 
@@ -83,25 +85,28 @@ struct Batch {
 /// What one run of the reference printed (losses of steps 1 and 2, best step time, peak RSS).
 struct RefRun {
   std::array<double, 5> first{};
-  double second = 0, seconds = 0, rssMiB = 0;
+  double second = 0, seconds = 0, faults = 0, rssMiB = 0;
   bool ok = false;
 };
 
+/// Our TrainingAllocatorScope's settings for a child process (mallopt does not pass on).
+const char* kSameMalloc = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647 ";
+
 RefRun runReference(const fs::path& ref, const std::string& preset, int batch, int threads, const engine::TrainConfig& c,
-                    int reps, const std::string& outDir) {
+                    int reps, const std::string& outDir, const std::string& env = {}) {
   const fs::path script = fs::temp_directory_path() / "stamp-bench-train.py";
   std::ofstream(script) << kPython;
   char hp[128];
   std::snprintf(hp, sizeof hp, " %g %g %g %d ", c.lr, c.weightDecay, c.gradClip, reps);
-  const std::string cmd = "/usr/bin/python3 " + script.string() + " " + ref.string() + " " + preset + " " +
+  const std::string cmd = env + "/usr/bin/python3 " + script.string() + " " + ref.string() + " " + preset + " " +
                           std::to_string(batch) + " " + std::to_string(threads) + hp + outDir;
   RefRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   auto& f = r.first;
   int got = std::fscanf(p, " check %lf %lf %lf %lf %lf %lf", &f[0], &f[1], &f[2], &f[3], &f[4], &r.second);
-  got += std::fscanf(p, " time %lf rss %lf", &r.seconds, &r.rssMiB);
-  r.ok = pclose(p) == 0 && got == 8;
+  got += std::fscanf(p, " time %lf %lf rss %lf", &r.seconds, &r.faults, &r.rssMiB);
+  r.ok = pclose(p) == 0 && got == 9;
   return r;
 }
 
@@ -171,6 +176,12 @@ struct OurTrainer {
   }
 };
 
+long minorFaults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
 /// Multiply-adds of our forward (3 ViT passes: images, regions + refs shared by the region and
 /// positioning terms; the gene encoder), x2 for FLOPs, x3 for forward + backward.
 double trainFlopsPerSample(const model::StampConfig& c) {
@@ -194,8 +205,32 @@ void printCheck(const std::array<double, 5>& ours, double ours2, const RefRun& r
   std::printf("  same computation: %s (largest relative difference %.2e)\n", worst < 1e-4 ? "yes" : "NO", worst);
 }
 
+/// Our model on the batch: the reference's weights and batch for tiny, our init otherwise.
+bool prepareOurs(const std::string& preset, int batch, bool check, const fs::path& dir, model::Stamp& m, Batch& x) {
+  m = model::Stamp(model::presetByName(preset).value());
+  if (!check) {
+    x = randomBatch(m->config(), batch);
+    return true;
+  }
+  auto w = model::readWeights(dir / "model.safetensors");
+  auto bx = readBatch(dir / "batch.safetensors");
+  if (!w || !bx || !model::loadStateDict(m, w->tensors)) return false;
+  x = *bx;
+  return true;
+}
+
+/// Best step time of ours after two steps (the check and warm-up, as on the reference side),
+/// and the page faults per timed step.
+std::pair<double, double> timeOurs(OurTrainer& ours, const data::PairBatch& pb, int reps, const RefRun* check) {
+  const auto first = ours.step(pb);
+  const double second = ours.step(pb)[0];
+  if (check) printCheck(first, second, *check);
+  const long f0 = minorFaults();
+  const double t = bench::bestOf(reps, [&] { ours.step(pb); });
+  return {t, double(minorFaults() - f0) / reps};
+}
+
 void compare(const std::string& preset, int batch, int reps, int threads, const fs::path& ref) {
-  auto cfg = model::presetByName(preset).value();
   const engine::TrainConfig tc;  // the trainer's defaults: lr 1e-4, weight decay 1e-3, clip 1.0
   const bool check = preset == "tiny";
   const fs::path dir = fs::temp_directory_path() / "stamp-bench-train";
@@ -203,34 +238,51 @@ void compare(const std::string& preset, int batch, int reps, int threads, const 
   std::printf("\npreset %s, batch %d (rows), %d threads, AdamW lr %g weight decay %g, clip %g\n", preset.c_str(), batch,
               threads, tc.lr, tc.weightDecay, tc.gradClip);
   std::fflush(stdout);
-  const RefRun r = runReference(ref, preset, batch, threads, tc, reps, check ? dir.string() : "-");
+  const std::string out = check ? dir.string() : "-";
+  const RefRun r = runReference(ref, preset, batch, threads, tc, reps, out);
+  // uni: one reference run and ours as the trainer runs it only (each step takes a minute here)
+  const bool variants = check;
+  const RefRun rm = variants ? runReference(ref, preset, batch, threads, tc, reps, out, kSameMalloc) : RefRun{};
   if (!r.ok) std::printf("  reference failed (needs /usr/bin/python3 with torch and %s)\n", ref.c_str());
-  if (check && !r.ok) return;
-  model::Stamp m(cfg);
+  model::Stamp m{nullptr};
   Batch x;
-  if (check) {
-    auto w = model::readWeights(dir / "model.safetensors");
-    auto bx = readBatch(dir / "batch.safetensors");
-    if (!w || !bx || !model::loadStateDict(m, w->tensors)) return (void)std::printf("  cannot read the reference's files\n");
-    x = *bx;
-  } else {
-    x = randomBatch(cfg, batch);
-  }
-  OurTrainer ours(m, tc);
+  if ((check && !r.ok) || !prepareOurs(preset, batch, check, dir, m, x)) return (void)std::printf("  no input for ours\n");
   const data::PairBatch pb = toPairBatch(x);
-  const auto first = ours.step(pb);  // the two steps are also the warm-up, as on the reference side
-  const double second = ours.step(pb)[0];
-  if (check) printCheck(first, second, r);
-  const double t = bench::bestOf(reps, [&] { ours.step(pb); });
+  std::pair<double, double> plainRun{0, 0};
+  if (variants) {
+    model::StateDict start = model::modelStateDict(m);
+    for (auto& kv : start) kv.second = kv.second.clone();
+    {
+      OurTrainer plain(m, tc);  // glibc's default policy: what the trainer did before alloc_policy.h
+      plainRun = timeOurs(plain, pb, reps, nullptr);
+    }
+    (void)model::loadStateDict(m, start);  // the same starting point for the trainer's own run
+  }
+  const auto [tPlain, fPlain] = plainRun;
+  engine::TrainingAllocatorScope scope;
+  OurTrainer ours(m, tc);
+  const auto [t, faults] = timeOurs(ours, pb, reps, check ? &r : nullptr);
   const double tCopy = bench::bestOf(reps, [&] { engine::toTensors(pb, torch::kCPU); });
-  bench::row("ours: training step", batch / t, "samples/s");
+  bench::row("ours: training step (as runTraining)", batch / t, "samples/s");
   bench::row("ours: of which PairBatch -> tensors copy", tCopy * 1e3, "ms");
+  bench::row("ours: minor page faults per step", faults, "");
+  if (variants) {
+    bench::row("ours, default malloc: training step", batch / tPlain, "samples/s");
+    bench::row("ours, default malloc: minor page faults per step", fPlain, "");
+    bench::row("ours, default malloc / reference (both default malloc)", r.ok ? r.seconds / tPlain : 0, "x");
+  }
   if (r.ok) {
     bench::row("reference (PyTorch): training step", batch / r.seconds, "samples/s");
+    bench::row("reference: minor page faults per step", r.faults, "");
     bench::row("training step, ours / reference", r.seconds / t, "x");
     bench::row("reference peak RSS", r.rssMiB, "MiB");
   }
-  bench::row("ours: FLOP rate (3 ViT passes + gene encoder, fwd+bwd)", trainFlopsPerSample(cfg) * batch / t / 1e9, "GFLOP/s");
+  if (rm.ok) {
+    bench::row("reference, our malloc settings: training step", batch / rm.seconds, "samples/s");
+    bench::row("reference, our malloc settings: page faults per step", rm.faults, "");
+    bench::row("training step, ours / reference with our malloc settings", rm.seconds / t, "x");
+  }
+  bench::row("ours: FLOP rate (3 ViT passes + gene encoder, fwd+bwd)", trainFlopsPerSample(m->config()) * batch / t / 1e9, "GFLOP/s");
 }
 
 }  // namespace
@@ -239,7 +291,7 @@ int main(int argc, char** argv) {
   const int threads = setupComputeThreads(0);
   const fs::path ref = fs::path(STAMP_SOURCE_DIR).parent_path() / "shared/reference";
   compare("tiny", 32, 5, threads, ref);
-  if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 4, 2, threads, ref);
+  if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 2, 1, threads, ref);
   bench::row("ours: peak RSS", bench::peakRssMiB(), "MiB");
   return 0;
 }
