@@ -1,5 +1,6 @@
 // .h5ad -> SpatialSample: X, var -> genes, obs -> spots + columns, obsm, uns.
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <filesystem>
 
@@ -25,7 +26,8 @@ std::string encodingOf(hid_t obj) {
   return {};
 }
 
-/// Compressed sparse arrays of one X group: `major` = rows for CSR, columns for CSC.
+/// Compressed sparse arrays of one X group: `major` = rows for CSR, columns for CSC. Read in
+/// blocks straight into the int32/float32 vectors kept (see h5::readIndices / h5::readCounts).
 Result<CsrMatrix> readCompressed(hid_t g, std::int64_t major, std::int64_t minor,
                                  const std::string& ctx) {
   CsrMatrix m;
@@ -37,21 +39,13 @@ Result<CsrMatrix> readCompressed(hid_t g, std::int64_t major, std::int64_t minor
     return bad(ctx, "indptr has " + std::to_string(m.indptr.size()) + " entries, expected " +
                         std::to_string(major + 1));
   STAMP_ASSIGN(Hid ix, h5::openDataset(g, "indices", ctx));
-  STAMP_ASSIGN(auto idx, h5::readInt64s(ix.get(), ctx + "/indices"));
   STAMP_ASSIGN(Hid dd, h5::openDataset(g, "data", ctx));
-  STAMP_ASSIGN(auto data, h5::readDoubles(dd.get(), ctx + "/data"));
-  if (idx.size() != data.size()) return bad(ctx, "indices and data differ in length");
-  m.indices.resize(idx.size());
-  for (size_t i = 0; i < idx.size(); ++i) {
-    if (idx[i] < 0 || idx[i] >= minor)
-      return bad(ctx, "index " + std::to_string(idx[i]) + " at position " + std::to_string(i) +
-                          " outside the matrix", ErrorCode::OutOfRange);
-    m.indices[i] = std::int32_t(idx[i]);
-  }
-  m.data.assign(data.begin(), data.end());
-  for (size_t i = 0; i < data.size(); ++i)
-    if (!std::isfinite(m.data[i]))
-      return bad(ctx, "non-finite value in X (NaN/Inf or beyond float range)", ErrorCode::Numerical);
+  // Lengths first: nothing large is read from a group whose arrays disagree.
+  if (h5::shapeOf(ix.get()) != h5::shapeOf(dd.get()))
+    return bad(ctx, "indices and data differ in length");
+  STAMP_ASSIGN(m.indices, h5::readIndices(ix.get(), minor, ctx + "/indices"));
+  STAMP_ASSIGN(m.data, h5::readCounts(dd.get(), ctx + "/data"));
+  if (m.indices.size() != m.data.size()) return bad(ctx, "indices and data differ in length");
   if (auto why = m.validate()) return bad(ctx, *why);
   return m;
 }
@@ -76,6 +70,7 @@ CsrMatrix transpose(const CsrMatrix& c) {
   return t;
 }
 
+/// Dense X, read in blocks of rows (see h5::forEachRowBlock) and kept sparse.
 Result<CsrMatrix> readDenseX(hid_t f, std::int64_t nObs, std::int64_t nVar, const std::string& ctx) {
   STAMP_ASSIGN(Hid d, h5::openDataset(f, "X", ctx));
   auto shape = h5::shapeOf(d.get());
@@ -83,22 +78,27 @@ Result<CsrMatrix> readDenseX(hid_t f, std::int64_t nObs, std::int64_t nVar, cons
     return bad(ctx + ": X", "dense X does not have shape (n_obs, n_vars) = (" +
                                 std::to_string(nObs) + ", " + std::to_string(nVar) + ")",
                ErrorCode::Mismatch);
-  STAMP_ASSIGN(auto v, h5::readDoubles(d.get(), ctx + ": X"));
   CsrMatrix m;
   m.rows = nObs;
   m.cols = nVar;
   m.indptr.assign(std::size_t(nObs) + 1, 0);
-  for (std::int64_t r = 0; r < nObs; ++r) {
-    for (std::int64_t c = 0; c < nVar; ++c) {
-      double x = v[std::size_t(r * nVar + c)];
-      if (!std::isfinite(x) || !std::isfinite(float(x)))
-        return bad(ctx + ": X", "non-finite value in X (NaN/Inf)", ErrorCode::Numerical);
-      if (x == 0) continue;
-      m.indices.push_back(std::int32_t(c));
-      m.data.push_back(float(x));
+  auto rows = [&](const double* v, std::uint64_t first, std::uint64_t n) -> Status {
+    for (std::uint64_t r = first; r < first + n; ++r, v += nVar) {
+      for (std::int64_t c = 0; c < nVar; ++c) {
+        double x = v[c];
+        if (!(std::fabs(x) <= double(FLT_MAX)))  // NaN, Inf, or inf once narrowed
+          return bad(ctx + ": X", "non-finite value in X at row " + std::to_string(r) + ", column " +
+                                      std::to_string(c) + " (NaN/Inf or beyond the float32 range)",
+                     ErrorCode::Numerical);
+        if (x == 0) continue;
+        m.indices.push_back(std::int32_t(c));
+        m.data.push_back(float(x));
+      }
+      m.indptr[std::size_t(r) + 1] = std::int64_t(m.data.size());
     }
-    m.indptr[std::size_t(r) + 1] = std::int64_t(m.data.size());
-  }
+    return {};
+  };
+  STAMP_CHECK(h5::forEachRowBlock(d.get(), ctx + ": X", rows));
   return m;
 }
 

@@ -271,19 +271,7 @@ Result<std::vector<double>> readDoubles(hid_t dataset, const std::string& what) 
   return readDoublesFrom(Source{dataset, false}, what);
 }
 
-Result<std::vector<std::int64_t>> readInt64s(hid_t dataset, const std::string& what) {
-  STAMP_ASSIGN(std::vector<double> d, readDoubles(dataset, what));
-  // Via double: exact for every index below 2^53, which bounds any matrix we can hold.
-  std::vector<std::int64_t> out(d.size());
-  for (size_t i = 0; i < d.size(); ++i) {
-    double v = d[i];
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)
-      return formatError(what, "expected integers, found " + std::to_string(v) + " at position " +
-                                   std::to_string(i));
-    out[i] = std::int64_t(v);
-  }
-  return out;
-}
+// readInt64s: hdf5_chunked.cpp.
 
 Result<std::vector<std::string>> readStrings(hid_t dataset, const std::string& what) {
   return readStringsFrom(Source{dataset, false}, what);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <new>
 #include <string>
 #include <vector>
@@ -73,8 +74,28 @@ bool isCompoundType(hid_t obj);
 
 /// Any integer, float or enum dataset as doubles. `what` names the dataset in errors.
 Result<std::vector<double>> readDoubles(hid_t dataset, const std::string& what);
-/// Integer dataset (or float dataset holding integral values) as int64.
+/// Integer dataset (or float dataset holding integral values, |v| <= 9e15) as int64.
 Result<std::vector<std::int64_t>> readInt64s(hid_t dataset, const std::string& what);
+
+// ---- chunked readers (hdf5_chunked.cpp) for count matrices ----
+// They read readChunkElems() elements per H5Dread straight into the vector returned (or through
+// one scratch block of that size where a value must be checked before narrowing), so the peak is
+// ~1x what is kept; every error names `what` and the position of the first bad value.
+
+/// Indices in [0, bound) as int32: any integer type, or floats holding integers. A value outside
+/// (int64 beyond int32 included) is OutOfRange; a non-integral float is Format.
+Result<std::vector<std::int32_t>> readIndices(hid_t dataset, std::int64_t bound, const std::string& what);
+/// Counts as float32 from any numeric type; NaN, Inf or a value beyond the float32 range is
+/// Numerical (never inf or a clamped value).
+Result<std::vector<float>> readCounts(hid_t dataset, const std::string& what);
+/// `values` holds `rows` whole rows (dimension 0) from row `firstRow`, row-major, as doubles.
+using RowBlockFn = std::function<Status(const double* values, std::uint64_t firstRow, std::uint64_t rows)>;
+/// Visits a numeric dataset in blocks of whole rows of about readChunkElems() elements.
+Status forEachRowBlock(hid_t dataset, const std::string& what, const RowBlockFn& fn);
+/// Elements per read of the chunked readers (default 1 Mi). Process-wide; tests lower it to put
+/// block boundaries inside small files.
+void setReadChunkElems(std::size_t elems);
+std::size_t readChunkElems();
 /// Fixed- or variable-length string dataset.
 Result<std::vector<std::string>> readStrings(hid_t dataset, const std::string& what);
 

@@ -38,7 +38,8 @@ Result<Shape> readShape(hid_t g, const std::string& grp, const std::string& ctx)
   return Shape{shape[0], shape[1]};
 }
 
-/// data/indices/indptr of a CSC features x barcodes matrix == CSR barcodes x genes.
+/// data/indices/indptr of a CSC features x barcodes matrix == CSR barcodes x genes; indices and
+/// data read in blocks straight into the int32/float32 vectors kept, as for .h5ad.
 Result<CsrMatrix> readCounts(hid_t g, const std::string& grp, Shape shape, const std::string& ctx) {
   CsrMatrix m;
   m.rows = shape.barcodes;
@@ -47,23 +48,13 @@ Result<CsrMatrix> readCounts(hid_t g, const std::string& grp, Shape shape, const
   if (m.indptr.size() != std::size_t(m.rows) + 1)
     return bad(ctx, grp + "/indptr has " + std::to_string(m.indptr.size()) +
                         " entries, expected number of barcodes + 1 = " + std::to_string(m.rows + 1));
-  STAMP_ASSIGN(auto indices, readIn(g, grp, "indices", ctx, h5::readInt64s));
-  STAMP_ASSIGN(auto data, readIn(g, grp, "data", ctx, h5::readDoubles));
-  if (indices.size() != data.size())
-    return bad(ctx, grp + "/indices and " + grp + "/data differ in length");
-  m.indices.resize(indices.size());
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    if (indices[i] < 0 || indices[i] >= m.cols)
-      return makeError(ErrorCode::OutOfRange,
-                       grp + "/indices[" + std::to_string(i) + "] = " + std::to_string(indices[i]) +
-                           " is not a feature index (there are " + std::to_string(m.cols) + ")",
-                       ctx);
-    m.indices[i] = std::int32_t(indices[i]);
-  }
-  m.data.assign(data.begin(), data.end());
-  for (std::size_t i = 0; i < data.size(); ++i)
-    if (!std::isfinite(data[i]) || !std::isfinite(m.data[i]))
-      return makeError(ErrorCode::Numerical, grp + "/data holds a non-finite count", ctx);
+  STAMP_ASSIGN(Hid ix, h5::openDataset(g, "indices", ctx + ": " + grp));
+  STAMP_ASSIGN(Hid dd, h5::openDataset(g, "data", ctx + ": " + grp));
+  const std::string lengths = grp + "/indices and " + grp + "/data differ in length";
+  if (h5::shapeOf(ix.get()) != h5::shapeOf(dd.get())) return bad(ctx, lengths);
+  STAMP_ASSIGN(m.indices, h5::readIndices(ix.get(), m.cols, ctx + ": " + grp + "/indices"));
+  STAMP_ASSIGN(m.data, h5::readCounts(dd.get(), ctx + ": " + grp + "/data"));
+  if (m.indices.size() != m.data.size()) return bad(ctx, lengths);
   if (auto why = m.validate()) return bad(ctx, grp + ": " + *why);
   return m;
 }
