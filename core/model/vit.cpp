@@ -18,9 +18,13 @@ VitAttentionImpl::VitAttentionImpl(std::int64_t dim, std::int64_t heads_) : head
 torch::Tensor VitAttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), n = x.size(1), d = x.size(2), dh = d / heads;
   torch::Tensor t = qkv(x).reshape({b, n, 3, heads, dh}).permute({2, 0, 3, 1, 4});
-  torch::Tensor q = t[0], k = t[1], v = t[2];
-  torch::Tensor a = (torch::matmul(q, k.transpose(-2, -1)) * std::pow(double(dh), -0.5)).softmax(-1);
-  return proj(torch::matmul(a, v).transpose(1, 2).reshape({b, n, d}));
+  const auto bh = [&](const torch::Tensor& y) { return y.reshape({b * heads, n, dh}); };
+  // The 1/sqrt(dh) scale rides in the batched product (alpha; beta = 0 ignores the zero
+  // scalar) rather than in a separate pass over the (n x n) scores, the largest tensor here.
+  torch::Tensor a = torch::baddbmm(torch::zeros({}, x.options()), bh(t[0]), bh(t[1]).transpose(1, 2),
+                                   /*beta=*/0.0, /*alpha=*/std::pow(double(dh), -0.5))
+                        .softmax(-1);
+  return proj(torch::bmm(a, bh(t[2])).view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d}));
 }
 
 LayerScaleImpl::LayerScaleImpl(std::int64_t dim) {
@@ -45,8 +49,9 @@ VitBlockImpl::VitBlockImpl(std::int64_t dim, std::int64_t heads, std::int64_t hi
 }
 
 torch::Tensor VitBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = x + ls1(attn(norm1(x)));
-  return h + ls2(mlp(norm2(h)));
+  // x + y * gamma in one pass (addcmul) instead of a product and a sum.
+  torch::Tensor h = torch::addcmul(x, attn(norm1(x)), ls1->gamma);
+  return torch::addcmul(h, mlp(norm2(h)), ls2->gamma);
 }
 
 VisionTransformerImpl::VisionTransformerImpl(const StampConfig& c) {
