@@ -9,7 +9,7 @@ for b in build/tests/bench/bench_*; do
   [ -x "$b" ] || continue
   echo "=== $(basename "$b")"
   case "$(basename "$b")" in
-    bench_inference) "$b" "$@" ;;
+    bench_inference|bench_training) "$b" "$@" ;;
     bench_render)  # a GL window: a real X server, Mesa's software renderer when none is there
       if [ -n "${DISPLAY:-}" ]; then "$b"
       else LIBGL_ALWAYS_SOFTWARE=1 QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1920x1080x24" "$b"; fi ;;
