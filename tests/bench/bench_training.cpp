@@ -7,8 +7,9 @@
 // step what trainStep + runLoop do on one process: zero_grad, train(), toTensors (the copy of the
 // loader's PairBatch into tensors), alignmentLosses, backward, the .item() of every logged term,
 // clip_grad_norm_, opt.step(), under the allocator policy runTraining sets (alloc_policy.h; the
-// reference is run both as is and with the same glibc malloc settings). Not timed: the data loader (it prefetches on other threads),
-// the single-process all-reduce (a no-op) and metrics/checkpoint writing.
+// reference is run both as is and with the same glibc malloc settings). Not timed: the data
+// loader (it prefetches on other threads), the single-process all-reduce (a no-op) and
+// metrics/checkpoint writing.
 //
 // For `tiny` the reference writes its randomised weights and batch and ours loads them, so the
 // first two steps are checked to give the same losses on both sides before anything is timed.
