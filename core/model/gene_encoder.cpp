@@ -1,6 +1,7 @@
 #include "model/gene_encoder.h"
 
 #include <cmath>
+#include <limits>
 
 namespace stamp::core::model {
 namespace F = torch::nn::functional;
@@ -20,10 +21,17 @@ torch::Tensor GeneSelfAttentionImpl::forward(const torch::Tensor& x, const torch
   const auto b = x.size(0), n = x.size(1), d = x.size(2), dh = d / heads;
   auto qkv = F::linear(x, in_proj_weight, in_proj_bias).split(d, -1);
   auto split = [&](const torch::Tensor& t) { return t.reshape({b, n, heads, dh}).transpose(1, 2); };
-  torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
-  torch::Tensor s = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dh));
-  s = s.masked_fill(keyPad.unsqueeze(1).unsqueeze(1), -std::numeric_limits<float>::infinity());
-  torch::Tensor o = torch::matmul(s.softmax(-1), v).transpose(1, 2).reshape({b, n, d});
+  const auto bh = [&](const torch::Tensor& t) { return split(t).reshape({b * heads, n, dh}); };
+  // The key padding (as a 0 / -inf bias per key) and the 1/sqrt(dh) scale ride in one baddbmm:
+  // at the published size the (n x n) scores are 288 MB a layer for two spots, and the
+  // separate product, division and masked_fill made three of them, and three gradients.
+  torch::Tensor bias = torch::zeros({b, 1, 1, n}, x.options())
+                           .masked_fill(keyPad.view({b, 1, 1, n}), -std::numeric_limits<float>::infinity())
+                           .expand({b, heads, 1, n})
+                           .reshape({b * heads, 1, n});
+  torch::Tensor s = torch::baddbmm(bias, bh(qkv[0]), bh(qkv[1]).transpose(1, 2), /*beta=*/1.0,
+                                   /*alpha=*/1.0 / std::sqrt(double(dh)));
+  torch::Tensor o = torch::bmm(s.softmax(-1), bh(qkv[2])).view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d});
   return out_proj(o);
 }
 
