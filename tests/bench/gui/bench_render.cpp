@@ -11,6 +11,7 @@
 #include <QOpenGLFunctions>
 #include <QScrollBar>
 #include <QThread>
+#include <QWindow>
 #include <QSurfaceFormat>
 #include <cmath>
 #include <cstdio>
@@ -90,6 +91,30 @@ double emptyGlFrame() {
   return t;
 }
 
+// The floor of GL at all here: a bare native window with its own context that clears and
+// swaps, no FBO and no composition (what a QOpenGLWindow does at best).
+double bareWindowFrame() {
+  QWindow win;
+  win.setSurfaceType(QSurface::OpenGLSurface);
+  win.resize(1920, 1080);
+  win.show();
+  QOpenGLContext ctx;
+  if (!ctx.create() || !ctx.makeCurrent(&win)) return 0;
+  auto* f = ctx.functions();
+  auto frame = [&] {
+    ctx.makeCurrent(&win);
+    f->glClearColor(0.1f, 0.1f, 0.1f, 1);
+    f->glClear(GL_COLOR_BUFFER_BIT);
+    ctx.swapBuffers(&win);
+    f->glFinish();
+  };
+  for (int i = 0; i < 10; ++i) frame(), QApplication::processEvents();
+  const int frames = 60;
+  const double t0 = bench::now();
+  for (int i = 0; i < frames; ++i) frame();
+  return (bench::now() - t0) / frames;
+}
+
 void benchOne(int spots) {
   Grid g = makeGrid(spots);
   const int frames = spots > 20000 ? 20 : 60;
@@ -159,6 +184,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   std::printf("renderer: %s\n", std::getenv("LIBGL_ALWAYS_SOFTWARE") ? "Mesa llvmpipe (software)" : "default");
   bench::row("empty QOpenGLWidget frame at 1920x1080 (the floor)", emptyGlFrame() * 1e3, "ms");
+  bench::row("bare GL window, clear + swap at 1920x1080 (no widget)", bareWindowFrame() * 1e3, "ms");
   for (int spots : {5000, 100000}) benchOne(spots);
   return 0;
 }
