@@ -1,5 +1,7 @@
 #include "compare_panel.h"
 
+#include <utility>
+
 #include <QChartView>
 #include <QComboBox>
 #include <QFileDialog>
@@ -195,7 +197,11 @@ void ComparePanel::compare() {
     Q_EMIT failed(m);
     return;
   }
-  watcher_.waitForFinished();  // one comparison at a time; each takes well under a second
+  if (comparing_) {  // one comparison at a time: this one runs, with the groups then stored
+    again_ = true;
+    return;
+  }
+  comparing_ = true;
   auto sample = sample_;
   auto a = groupA_, b = groupB_;
   compareButton_->setEnabled(false);
@@ -210,8 +216,13 @@ void ComparePanel::compare() {
 }
 
 void ComparePanel::finished() {
+  comparing_ = false;
   compareButton_->setEnabled(true);
   CompareOutcome out = watcher_.result();
+  if (std::exchange(again_, false)) {  // the groups changed meanwhile: that answer is stale
+    compare();
+    return;
+  }
   if (!out.error.isEmpty()) {
     setMessage(out.error, true);
     Q_EMIT failed(out.error);

@@ -56,7 +56,7 @@ class ComparePanel : public QWidget {
   core::Status exportCsv(const QString& path) const;
 
   const std::vector<core::analysis::GeneDifference>& results() const { return results_; }
-  bool busy() const { return watcher_.isRunning(); }
+  bool busy() const { return comparing_; }
   QTableView* tableView() const { return table_; }
   QStandardItemModel* tableModel() const { return model_; }
   QChartView* volcano() const { return chart_; }
@@ -86,6 +86,8 @@ class ComparePanel : public QWidget {
   QString labelA_, labelB_;
   std::vector<core::analysis::GeneDifference> results_;
   QFutureWatcher<CompareOutcome> watcher_;
+  bool comparing_ = false;  // until finished() has run, not just the future
+  bool again_ = false;      // compare() was called while comparing
   QLabel* groupsLabel_ = nullptr;
   QLabel* message_ = nullptr;
   QComboBox* column_ = nullptr;

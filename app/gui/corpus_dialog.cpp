@@ -1,5 +1,7 @@
 #include "corpus_dialog.h"
 
+#include <utility>
+
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
@@ -181,9 +183,11 @@ bool CorpusDialog::build() {
 void CorpusDialog::cancel() { token_.cancel(); }
 
 void CorpusDialog::reject() {
-  if (watcher_.isRunning()) {
+  if (watcher_.isRunning()) {  // the builder stops at its next spot block; close then
     token_.cancel();
-    watcher_.waitForFinished();  // the builder stops at its next spot block
+    closeWhenStopped_ = true;
+    phase_->setText(tr("Stopping…"));
+    return;
   }
   QDialog::reject();
 }
@@ -198,6 +202,8 @@ void CorpusDialog::showProgress(const core::ProgressUpdate& u) {
 
 void CorpusDialog::showOutcome() {
   setRunning(false);
+  if (std::exchange(closeWhenStopped_, false))  // after the outcome below is shown and signalled
+    QMetaObject::invokeMethod(this, [this] { QDialog::reject(); }, Qt::QueuedConnection);
   CorpusOutcome out = watcher_.result();
   if (!out.summary) {
     phase_->clear();

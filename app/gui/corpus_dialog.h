@@ -84,6 +84,7 @@ class CorpusDialog : public QDialog {
   QPushButton* cancel_ = nullptr;
   QFutureWatcher<CorpusOutcome> watcher_;
   core::CancelToken token_;
+  bool closeWhenStopped_ = false;  // closed while building: close once the builder stopped
   std::optional<core::corpus::CorpusSummary> summary_;
 };
 

@@ -109,6 +109,7 @@ ModelController::ModelController(QObject* parent)
   connect(&watcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, &ModelController::finish);
   connect(&layerWatcher_, &QFutureWatcher<ModelJobOutcome>::finished, this, [this] {
     const ModelJobOutcome out = layerWatcher_.result();
+    startNextLayer();  // before emitting: a slot may queue another layer
     if (out.epoch != epoch_) return;  // built for the previous sample
     if (out.layer) Q_EMIT layerReady(out.layer);
     else Q_EMIT failed(out.error);
@@ -192,14 +193,24 @@ void ModelController::buildLayer(
     Q_EMIT failed(tr("Compute embeddings first"));
     return;
   }
-  layerWatcher_.waitForFinished();  // layers are quick; one at a time keeps order
-  auto table = table_;
-  const std::uint64_t epoch = epoch_;
-  layerWatcher_.setFuture(QtConcurrent::run([table, make, epoch] {
-    auto layer = make(*table);
+  // One layer job at a time keeps the layers in the order asked for; later requests queue
+  // (k-means over many spots can take seconds, and the GUI thread never waits for it).
+  pendingLayers_.push_back({table_, std::move(make), epoch_});
+  if (!layerBusy_) startNextLayer();
+}
+
+void ModelController::startNextLayer() {
+  // Busy until the finished handler has run: a finished future whose signal is still queued
+  // must not be replaced (its result would be dropped).
+  layerBusy_ = !pendingLayers_.empty();
+  if (!layerBusy_) return;
+  PendingLayer next = std::move(pendingLayers_.front());
+  pendingLayers_.pop_front();
+  layerWatcher_.setFuture(QtConcurrent::run([next = std::move(next)] {
+    auto layer = next.make(*next.table);
     ModelJobOutcome out = layer.ok() ? ModelJobOutcome{} : failure(layer.error());
     if (layer.ok()) out.layer = std::make_shared<const widgets::Layer>(std::move(layer).value());
-    out.epoch = epoch;
+    out.epoch = next.epoch;
     return out;
   }));
 }
@@ -208,6 +219,7 @@ void ModelController::cancel() { token_.cancel(); }
 
 void ModelController::forgetEmbeddings() {
   ++epoch_;
+  pendingLayers_.clear();  // they were for the previous embeddings
   if (watcher_.isRunning()) token_.cancel();
   table_.reset();
 }

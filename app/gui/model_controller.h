@@ -5,6 +5,7 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
+#include <deque>
 #include <functional>
 #include <memory>
 
@@ -81,9 +82,17 @@ class ModelController : public QObject {
  private:
   void run(std::function<ModelJobOutcome(core::CancelToken, core::ProgressCallback)> job);
   void finish();
+  void startNextLayer();
   core::ProgressCallback progressCallback();
   QFutureWatcher<ModelJobOutcome> watcher_;
   QFutureWatcher<ModelJobOutcome> layerWatcher_;
+  struct PendingLayer {
+    std::shared_ptr<const core::engine::EmbeddingTable> table;
+    std::function<core::Result<widgets::Layer>(const core::engine::EmbeddingTable&)> make;
+    std::uint64_t epoch = 0;
+  };
+  std::deque<PendingLayer> pendingLayers_;
+  bool layerBusy_ = false;
   core::CancelToken token_;
   std::uint64_t epoch_ = 0;
   std::shared_ptr<core::engine::ModelHandle> model_;

@@ -90,6 +90,7 @@ class ModelTest : public QObject {
     window_->modelActions()->addPcaLayer(EmbeddingSource::Gene);
     QVERIFY(failed.wait(10000));
     QCOMPARE(window_->layers()->count(), before);
+    layerRequestsQueueInOrder();
   }
 
   void secondComputeReadsTheCache() {
@@ -143,6 +144,21 @@ class ModelTest : public QObject {
   }
 
  private:
+  // Layers asked for back to back queue behind each other (the GUI thread never waits on the
+  // running one) and arrive in the order asked.
+  void layerRequestsQueueInOrder() {
+    window_->layers()->clear();
+    window_->modelActions()->addPcaLayer(EmbeddingSource::Image);
+    window_->modelActions()->addClusterLayer(EmbeddingSource::Image);
+    window_->modelActions()->addSimilarityLayer(7);
+    QCOMPARE(window_->layers()->count(), 0);  // nothing built on the GUI thread
+    QVERIFY(guitest::waitUntil([&] { return window_->layers()->count() == 3; }, 60000));
+    QCOMPARE(QString::fromStdString(window_->layers()->layer(0).name), QStringLiteral("Similarity to clicked spot"));
+    QCOMPARE(window_->layers()->layer(1).kind, Layer::Kind::Categorical);
+    QCOMPARE(QString::fromStdString(window_->layers()->layer(2).name), QStringLiteral("Image embedding (PCA RGB)"));
+    QVERIFY(std::abs(window_->layers()->layer(0).values[7] - 1.f) < 1e-4);
+  }
+
   app::ModelController* ctl() const { return window_->modelActions()->controller(); }
 
   bool compute(bool expectCache) {

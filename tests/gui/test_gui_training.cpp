@@ -197,9 +197,24 @@ class TrainingGuiTest : public QObject {
     QVERIFY(!d->chartLabel()->pixmap().isNull());
     QTest::qWait(200);
     guitest::saveScreenshot(d->grab().toImage(), QStringLiteral("corpus_dialog"));
+    closingWhileBuildingDoesNotWait(d);
   }
 
  private:
+  // Closing the dialog during a build cancels it and returns at once (the GUI thread does not
+  // wait for the builder's next block); the dialog closes once the builder has stopped.
+  void closingWhileBuildingDoesNotWait(app::CorpusDialog* d) {
+    d->form().output->setText(QDir(dir_.path()).filePath(QStringLiteral("corpus-closed")));
+    QSignalSpy finished(d, &app::CorpusDialog::finished);
+    QTest::mouseClick(buildButton(d), Qt::LeftButton);
+    QVERIFY(d->busy());
+    static_cast<QDialog*>(d)->reject();  // what Esc and the close button do
+    QVERIFY(d->isVisible());  // still open: the builder has not stopped yet
+    QVERIFY(finished.wait(120000));
+    QVERIFY(guitest::waitUntil([&] { return !d->isVisible(); }, 10000));
+    QVERIFY(!d->busy());
+  }
+
   app::ModelController* models() const { return window_->modelActions()->controller(); }
   app::TrainingPanel* panel() const { return window_->trainingActions()->panel(); }
 
