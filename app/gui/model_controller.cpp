@@ -7,6 +7,7 @@
 #include <QtConcurrent>
 
 #include "background_job.h"
+#include "embedding_cache.h"
 
 #include "engine/embedding_io.h"
 #include "model/config.h"
@@ -37,59 +38,6 @@ core::Result<std::shared_ptr<engine::ModelHandle>> openModel(const ModelRequest&
   if (!r.config.isEmpty()) config = r.config.toStdString();
   else if (!r.preset.isEmpty()) preset = r.preset.toStdString();
   return engine::ModelHandle::fromFiles(r.weights.toStdString(), config, preset);
-}
-
-// A cached table is reused only when it covers the same rows and has the parts asked for.
-std::shared_ptr<const engine::EmbeddingTable> readCache(const QString& path,
-                                                        const LoadedSample& s, bool needGene) {
-  if (path.isEmpty() || !QFileInfo::exists(path)) return nullptr;
-  auto sample = core::st::readH5ad(path.toStdString());
-  if (!sample.ok()) return nullptr;
-  auto table = engine::embeddingFromSample(*sample);
-  if (!table.ok()) return nullptr;
-  // Another sample of the same name (another folder) must not be read back as this one.
-  if (s.sample) {
-    if (table->rows() != s.sample->spotCount()) return nullptr;
-    for (std::size_t i = 0; i < table->rows(); ++i)
-      if (table->ids[i] != s.sample->spots[i].barcode) return nullptr;
-  }
-  if (needGene && table->gene.rows == 0) return nullptr;
-  return std::make_shared<const engine::EmbeddingTable>(std::move(table).value());
-}
-
-// The sample's own image, else the one shown (e.g. a slide chosen by the user for the sample):
-// image level-0 px per full-resolution (frame) px is 1 / imageToFrame.
-core::Result<engine::SampleImage> imageOf(const LoadedSample& s) {
-  auto own = engine::sampleImage(*s.sample);
-  if (own.ok() || !s.image || !(s.imageToFrame > 0)) return own;
-  return engine::SampleImage{s.image->path(), 1.0 / s.imageToFrame};
-}
-
-core::Result<engine::EmbeddingTable> embed(const engine::ModelHandle& model, const LoadedSample& s,
-                                           const core::st::Vocabulary* vocab,
-                                           core::ProgressReporter& progress) {
-  engine::EmbedOptions options;
-  if (!s.sample) {
-    // Its own reader: the view's reader serves tiles on other threads meanwhile.
-    STAMP_ASSIGN(auto slide, core::slide::openSlide(s.path.toStdString()));
-    return engine::embedGrid(model, *slide, options, &progress);
-  }
-  STAMP_ASSIGN(engine::SampleImage image, imageOf(s));
-  STAMP_ASSIGN(auto slide, core::slide::openSlide(image.path));
-  options.coordScale = image.coordScale;
-  return engine::embedSpots(model, *s.sample, *slide, vocab, options, &progress);
-}
-
-void writeCache(const QString& path, const engine::EmbeddingTable& table, const LoadedSample& s,
-                const engine::ModelHandle& model) {
-  if (path.isEmpty()) return;
-  QDir().mkpath(QFileInfo(path).absolutePath());
-  const nlohmann::json params = {{"weights", model.weightsPath()},
-                                 {"weights_sha256", model.sha256()},
-                                 {"source", s.path.toStdString()}};
-  // A failed cache write only costs a recomputation next time.
-  (void)core::st::writeH5ad(path.toStdString(),
-                            engine::embeddingToSample(table, s.sample.get(), params));
 }
 
 }  // namespace
@@ -140,7 +88,7 @@ QString ModelController::cachePathFor(const LoadedSample& s) const {
   for (QChar& c : sha)
     if (!c.isLetterOrNumber()) c = QLatin1Char('_');  // "untrained:0" is no file name
   // A bare slide's grid and a sample's spots never share a file, even under one name; a spot
-  // table read back must also carry the sample's barcodes in order (readCache checks).
+  // table read back must also carry the sample's barcodes in order (readEmbeddingCache checks, with the source file).
   if (!s.sample) name += QStringLiteral("-grid");
   return QDir(cacheDir_).filePath(name + QLatin1Char('-') + sha + QStringLiteral(".h5ad"));
 }
@@ -174,14 +122,14 @@ void ModelController::computeEmbeddings(std::shared_ptr<const LoadedSample> samp
       out.vocab = std::make_shared<const core::st::Vocabulary>(std::move(v).value());
     }
     out.cachePath = path;
-    if ((out.table = readCache(path, *sample, out.vocab != nullptr))) {
+    if ((out.table = readEmbeddingCache(path, *sample, out.vocab != nullptr))) {
       out.fromCache = true;
       return out;
     }
     core::ProgressReporter progress(cb, token);
-    auto table = embed(*model, *sample, out.vocab.get(), progress);
+    auto table = embedLoadedSample(*model, *sample, out.vocab.get(), progress);
     if (!table.ok()) return failure(table.error());
-    writeCache(path, *table, *sample, *model);
+    writeEmbeddingCache(path, *table, *sample, *model);
     out.table = std::make_shared<const engine::EmbeddingTable>(std::move(table).value());
     return out;
   });

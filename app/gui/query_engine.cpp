@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 
 #include "analysis/embedding_stats.h"
 #include "data/crops.h"
+#include "embedding_cache.h"
 #include "engine/embedding_io.h"
 #include "engine/query.h"
 #include "sample_controller.h"
@@ -135,58 +135,17 @@ Result<PatchGenes> genesOfPatch(const core::st::SpatialSample& sample, const Emb
   return out;
 }
 
-namespace {
-
-// A cache file is named after the sample, so a slide and a sample of the same name share one:
-// reuse it only when it was written for this very source (and covers the same rows).
-std::shared_ptr<const EmbeddingTable> readCached(const std::string& path, const std::string& source,
-                                                 std::size_t rows) {
-  std::error_code ec;
-  if (path.empty() || !std::filesystem::exists(path, ec)) return nullptr;
-  auto sample = core::st::readH5ad(path);
-  if (!sample.ok()) return nullptr;
-  const auto& uns = sample->uns;
-  if (uns.is_object() && uns.contains("stamp") && uns["stamp"].is_object() &&
-      uns["stamp"].contains("source") && uns["stamp"]["source"] != source)
-    return nullptr;
-  auto table = core::engine::embeddingFromSample(*sample);
-  if (!table.ok() || (rows && table->rows() != rows)) return nullptr;
-  return std::make_shared<const EmbeddingTable>(std::move(table).value());
-}
-
-}  // namespace
-
+// The cache file is the one ModelController uses for that sample (same name, same model), so
+// switching to the sample reuses these image embeddings when genes are not asked for.
 Result<std::shared_ptr<const EmbeddingTable>> embedOtherSample(const core::engine::ModelHandle& model,
                                                                const LoadedSample& s,
                                                                const std::string& cachePath,
                                                                core::ProgressReporter& progress) {
-  if (auto cached = readCached(cachePath, s.path.toStdString(), s.sample ? s.sample->spotCount() : 0))
-    return cached;
-  core::engine::EmbedOptions options;
-  Result<EmbeddingTable> table = makeError(ErrorCode::InvalidArgument, "nothing to embed");
-  if (!s.sample) {
-    STAMP_ASSIGN(auto slide, core::slide::openSlide(s.path.toStdString()));
-    table = core::engine::embedGrid(model, *slide, options, &progress);
-  } else {
-    auto image = core::engine::sampleImage(*s.sample);
-    if (!image.ok() && s.image && s.imageToFrame > 0)
-      image = core::engine::SampleImage{s.image->path(), 1.0 / s.imageToFrame};
-    if (!image.ok()) return image.error();
-    STAMP_ASSIGN(auto slide, core::slide::openSlide(image->path));
-    options.coordScale = image->coordScale;
-    table = core::engine::embedSpots(model, *s.sample, *slide, nullptr, options, &progress);
-  }
-  if (!table.ok()) return table.error();
-  if (!cachePath.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(cachePath).parent_path(), ec);
-    const nlohmann::json params = {{"weights", model.weightsPath()},
-                                   {"weights_sha256", model.sha256()},
-                                   {"source", s.path.toStdString()}};
-    // A failed cache write only costs a recomputation next time.
-    (void)core::st::writeH5ad(cachePath, core::engine::embeddingToSample(*table, s.sample.get(), params));
-  }
-  return std::make_shared<const EmbeddingTable>(std::move(table).value());
+  const QString path = QString::fromStdString(cachePath);
+  if (auto cached = readEmbeddingCache(path, s, false)) return cached;
+  STAMP_ASSIGN(EmbeddingTable table, embedLoadedSample(model, s, nullptr, progress));
+  writeEmbeddingCache(path, table, s, model);
+  return std::make_shared<const EmbeddingTable>(std::move(table));
 }
 
 }  // namespace stamp::app

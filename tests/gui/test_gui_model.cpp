@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include "demo/demo.h"
+#include "embedding_cache.h"
 #include "gui_test_support.h"
 #include "main_window.h"
 #include "model/config.h"
@@ -105,6 +106,15 @@ class ModelTest : public QObject {
     QCOMPARE(second->rows(), first->rows());
     QCOMPARE(second->ids, first->ids);
     QCOMPARE(second->image.data, first->image.data);
+    // The cache file is named after the sample: the same name opened from another folder must
+    // not read it back as its own.
+    const app::LoadedSample& here = *window_->current();
+    const QString path = ctl()->cachePathFor(here);
+    QVERIFY(app::readEmbeddingCache(path, here, false));
+    app::LoadedSample elsewhere = here;
+    elsewhere.path = QDir(dir_.path()).filePath(QStringLiteral("elsewhere/") + QFileInfo(here.path).fileName());
+    QCOMPARE(ctl()->cachePathFor(elsewhere), path);
+    QVERIFY(!app::readEmbeddingCache(path, elsewhere, false));
   }
 
   void cancelLeavesNoLayer() {
