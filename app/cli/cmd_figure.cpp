@@ -55,12 +55,7 @@ Result<figure::LayerValues> geneLayer(const st::SpatialSample& s, const std::vec
 
 figure::LayerValues totalCounts(const st::SpatialSample& s) {
   figure::LayerValues l{"total_counts", "total counts"};
-  const auto& c = s.counts;
-  for (std::int64_t r = 0; r < c.rows; ++r) {
-    double sum = 0;
-    for (auto k = c.indptr[std::size_t(r)]; k < c.indptr[std::size_t(r) + 1]; ++k) sum += c.data[std::size_t(k)];
-    l.values.push_back(sum);
-  }
+  l.values = s.counts.rowSums();
   l.values.resize(s.spotCount(), std::nan(""));
   return l;
 }

@@ -9,6 +9,7 @@ namespace stamp::app {
 using core::Error;
 using core::ErrorCode;
 using core::Result;
+using core::makeError;
 using core::engine::EmbeddingTable;
 using widgets::Layer;
 
@@ -52,6 +53,21 @@ Result<Layer> clusterLayer(const EmbeddingTable& table, EmbeddingSource source, 
   return layer;
 }
 
+// Cosines of the image rows to `query`, NaN where a row was not embedded (missing, not 0).
+Result<std::vector<float>> imageCosines(const EmbeddingTable& table, const std::vector<float>& query) {
+  if (table.image.rows == 0) return makeError(ErrorCode::InvalidArgument, "no image embeddings computed");
+  if (std::int64_t(query.size()) != table.image.cols)
+    return makeError(ErrorCode::Mismatch, "the query has " + std::to_string(query.size()) +
+                                              " dimensions, the embeddings " +
+                                              std::to_string(table.image.cols));
+  for (float v : query)
+    if (!std::isfinite(v)) return makeError(ErrorCode::InvalidArgument, "the query embedding is not finite");
+  auto values = core::analysis::cosineToVector(table.image, query);
+  for (std::size_t i = 0; i < values.size() && i < table.imageValid.size(); ++i)
+    if (!table.imageValid[i]) values[i] = std::nanf("");
+  return values;
+}
+
 Result<Layer> similarityLayer(const EmbeddingTable& table, int spot) {
   STAMP_ASSIGN(const core::st::DenseMatrix* m, embeddingOf(table, EmbeddingSource::Image));
   if (spot < 0 || spot >= m->rows)
@@ -61,10 +77,7 @@ Result<Layer> similarityLayer(const EmbeddingTable& table, int spot) {
                            m->data.begin() + std::ptrdiff_t(std::size_t(spot) * d + d));
   Layer layer;
   layer.name = "Similarity to clicked spot";
-  layer.values = core::analysis::cosineToVector(*m, query);
-  // Rows that could not be embedded are zero vectors: missing, not "orthogonal".
-  for (std::size_t i = 0; i < layer.values.size() && i < table.imageValid.size(); ++i)
-    if (!table.imageValid[i]) layer.values[i] = std::nanf("");
+  STAMP_ASSIGN(layer.values, imageCosines(table, query));
   layer.colorMap = widgets::ColorMapId::RdBu;
   layer.vmin = -1;  // diverging around 0 (orthogonal)
   layer.vmax = 1;

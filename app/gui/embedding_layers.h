@@ -2,6 +2,7 @@
 /// Layers derived from a STAMP EmbeddingTable: PCA colours, k-means clusters, similarity to a
 /// spot and image-gene agreement. Plain C++ (no Qt): the k-means/PCA ones run on workers.
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "engine/embedder.h"
@@ -21,6 +22,11 @@ core::Result<widgets::Layer> pcaRgbLayer(const core::engine::EmbeddingTable& tab
 /// "Clusters (k-means, k = N, on gene|image embedding)": categorical, one code per row.
 core::Result<widgets::Layer> clusterLayer(const core::engine::EmbeddingTable& table,
                                           EmbeddingSource source, int k);
+/// Cosines of the image rows to `query`, NaN where a row was not embedded: a zero vector there
+/// means missing, not "orthogonal".
+core::Result<std::vector<float>> imageCosines(const core::engine::EmbeddingTable& table,
+                                              const std::vector<float>& query);
+
 /// "Similarity to clicked spot": cosine of every row's image embedding to row `spot`'s.
 core::Result<widgets::Layer> similarityLayer(const core::engine::EmbeddingTable& table, int spot);
 /// "Image–gene agreement": obs stamp_agreement (only with gene embeddings).

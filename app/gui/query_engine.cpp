@@ -8,6 +8,7 @@
 #include "analysis/embedding_stats.h"
 #include "data/crops.h"
 #include "embedding_cache.h"
+#include "embedding_layers.h"
 #include "engine/embedding_io.h"
 #include "engine/query.h"
 #include "sample_controller.h"
@@ -23,21 +24,6 @@ using core::engine::EmbeddingTable;
 using widgets::Layer;
 
 namespace {
-
-// Cosines of the image rows to `query`, NaN where a row was not embedded (missing, not 0).
-Result<std::vector<float>> imageCosines(const EmbeddingTable& table, const std::vector<float>& query) {
-  if (table.image.rows == 0) return makeError(ErrorCode::InvalidArgument, "no image embeddings computed");
-  if (std::int64_t(query.size()) != table.image.cols)
-    return makeError(ErrorCode::Mismatch, "the query has " + std::to_string(query.size()) +
-                                              " dimensions, the embeddings " +
-                                              std::to_string(table.image.cols));
-  for (float v : query)
-    if (!std::isfinite(v)) return makeError(ErrorCode::InvalidArgument, "the query embedding is not finite");
-  auto values = core::analysis::cosineToVector(table.image, query);
-  for (std::size_t i = 0; i < values.size() && i < table.imageValid.size(); ++i)
-    if (!table.imageValid[i]) values[i] = std::nanf("");
-  return values;
-}
 
 // Row indices sorted by decreasing value, NaN last.
 std::vector<std::int64_t> rankDescending(const std::vector<float>& v) {

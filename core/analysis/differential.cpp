@@ -10,13 +10,6 @@
 namespace stamp::core::analysis {
 namespace {
 
-std::vector<double> spotTotals(const st::CsrMatrix& m) {
-  std::vector<double> t(std::size_t(m.rows), 0);
-  for (std::int64_t r = 0; r < m.rows; ++r)
-    for (auto k = m.indptr[std::size_t(r)]; k < m.indptr[std::size_t(r) + 1]; ++k) t[std::size_t(r)] += m.data[std::size_t(k)];
-  return t;
-}
-
 /// Non-zero CP10k values per gene for the spots of one group (a column view of those rows).
 std::vector<std::vector<double>> groupColumns(const st::SpatialSample& s, const std::vector<std::int64_t>& rows,
                                               const std::vector<double>& totals) {
@@ -93,7 +86,7 @@ Result<std::vector<GeneDifference>> compareGroups(const st::SpatialSample& s, co
   std::sort(sb.begin(), sb.end());
   std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(both));
   if (!both.empty()) return makeError(ErrorCode::InvalidArgument, "the two groups share " + std::to_string(both.size()) + " spot(s)");
-  const auto totals = spotTotals(s.counts);
+  const auto totals = s.counts.rowSums();
   const auto ca = groupColumns(s, a, totals), cb = groupColumns(s, b, totals);
   const double nA = double(a.size()), nB = double(b.size());
   std::vector<GeneDifference> rows;
@@ -142,7 +135,7 @@ Status writeDifferencesCsv(const std::string& path, const std::vector<GeneDiffer
 
 std::vector<float> geneValues(const st::SpatialSample& s, std::int64_t gene, Normalisation how) {
   std::vector<float> out(std::size_t(s.counts.rows), 0.f);
-  const auto totals = how == Normalisation::Raw ? std::vector<double>() : spotTotals(s.counts);
+  const auto totals = how == Normalisation::Raw ? std::vector<double>() : s.counts.rowSums();
   for (std::int64_t r = 0; r < s.counts.rows; ++r)
     for (auto k = s.counts.indptr[std::size_t(r)]; k < s.counts.indptr[std::size_t(r) + 1]; ++k) {
       if (s.counts.indices[std::size_t(k)] != gene) continue;

@@ -70,6 +70,13 @@ std::optional<std::string> CsrMatrix::validate() const {
   return std::nullopt;
 }
 
+std::vector<double> CsrMatrix::rowSums() const {
+  std::vector<double> t(std::size_t(rows), 0);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (auto k = indptr[std::size_t(r)]; k < indptr[std::size_t(r) + 1]; ++k) t[std::size_t(r)] += data[std::size_t(k)];
+  return t;
+}
+
 double SpatialSample::spotDiameterPx() const {
   if (scale.spotDiameterFullres > 0 && std::isfinite(scale.spotDiameterFullres))
     return scale.spotDiameterFullres;

@@ -33,6 +33,8 @@ struct CsrMatrix {
   std::vector<std::int32_t> indices;
   std::vector<float> data;
   std::int64_t nnz() const { return std::int64_t(data.size()); }
+  /// Total counts per row (spot).
+  std::vector<double> rowSums() const;
   /// Checks indptr monotonic, indices in range, sizes consistent; message on failure.
   std::optional<std::string> validate() const;
 };
