@@ -22,7 +22,7 @@ static int runTokenize(Args& a) {
   auto table = st::tokenize(*sample, *vocab, opt);
   if (!table) return fail(table.error().describe());
   std::map<std::string, RawTensor> out;
-  out["tokens"] = makeI64Tensor({table->tokens.begin(), table->tokens.end()}, {table->rows, table->maxLen});
+  out["tokens"] = makeI64Tensor(table->tokens.data(), table->tokens.size(), {table->rows, table->maxLen});
   std::map<std::string, std::string> meta = {
       {"source", *a.get("st")},
       {"spots", std::to_string(table->rows)},

@@ -136,8 +136,12 @@ Result<SafetensorsFile> readSafetensors(const std::string& path) {
 }
 
 RawTensor makeI64Tensor(const std::vector<std::int64_t>& values, std::vector<std::int64_t> shape) {
-  RawTensor t{"I64", std::move(shape), std::vector<std::uint8_t>(values.size() * 8)};
-  std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+  return makeI64Tensor(values.data(), values.size(), std::move(shape));
+}
+
+RawTensor makeI64Tensor(const std::int64_t* values, std::size_t count, std::vector<std::int64_t> shape) {
+  RawTensor t{"I64", std::move(shape), std::vector<std::uint8_t>(count * 8)};
+  if (count) std::memcpy(t.bytes.data(), values, t.bytes.size());
   return t;
 }
 

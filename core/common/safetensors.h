@@ -58,6 +58,8 @@ Result<SafetensorsFile> parseSafetensors(const std::string& bytes, const std::st
 
 /// Convenience: an int64 tensor from values.
 RawTensor makeI64Tensor(const std::vector<std::int64_t>& values, std::vector<std::int64_t> shape);
+/// The same from a buffer (e.g. a token table) without an intermediate vector copy.
+RawTensor makeI64Tensor(const std::int64_t* values, std::size_t count, std::vector<std::int64_t> shape);
 RawTensor makeF32Tensor(const std::vector<float>& values, std::vector<std::int64_t> shape);
 
 }  // namespace stamp::core
