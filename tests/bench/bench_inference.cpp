@@ -100,13 +100,12 @@ static double matmulPeak() {
 /// Best seconds of the reference's image and gene forward passes (one Python process).
 static bool referenceTimes(const std::string& preset, int batch, int threads, int reps, const fs::path& ref,
                            double* image, double* gene) {
-  const std::string cmd = "/usr/bin/python3 " + (fs::temp_directory_path() / "stamp-bench-inf.py").string() + " " +
-                          ref.string() + " " + preset + " " + std::to_string(batch) + " " + std::to_string(threads) +
-                          " " + std::to_string(reps);
-  FILE* p = popen(cmd.c_str(), "r");
-  const bool ok = p && std::fscanf(p, "%lf %lf", image, gene) == 2;
-  if (p) pclose(p);
-  return ok;
+  auto t = bench::runPython("stamp-bench-inf.py", kPython,
+                            {ref.string(), preset, std::to_string(batch), std::to_string(threads), std::to_string(reps)}, 2);
+  if (t.empty()) return false;
+  *image = t[0];
+  *gene = t[1];
+  return true;
 }
 
 static void compare(const std::string& preset, int batch, int threads, const fs::path& ref) {
@@ -170,23 +169,17 @@ static void endToEnd(int threads, const fs::path& ref) {
       sq << table->x[i] - table->halfPatchPx << ' ' << table->y[i] - table->halfPatchPx << ' '
          << 2 * table->halfPatchPx << '\n';
   }
-  std::ofstream(dir / "stamp-bench-e2e.py") << kPythonEndToEnd;
-  const std::string cmd = "/usr/bin/python3 " + (dir / "stamp-bench-e2e.py").string() + " " + ref.string() + " " +
-                          paths->slide + " " + (dir / "stamp-bench-squares.txt").string() + " " +
-                          std::to_string(eo.batchSize) + " " + std::to_string(threads);
-  FILE* p = popen(cmd.c_str(), "r");
-  double tr = 0;
-  const bool okRef = p && std::fscanf(p, "%lf", &tr) == 1;
-  if (p) pclose(p);
-  if (!okRef) return;
-  bench::row("reference (ctypes openslide + numpy + PyTorch)", double(table->rows()) / tr, "spots/s");
-  bench::row("end to end, ours / reference", tr / t, "x");
+  const auto tr = bench::runPython("stamp-bench-e2e.py", kPythonEndToEnd,
+                                   {ref.string(), paths->slide, (dir / "stamp-bench-squares.txt").string(),
+                                    std::to_string(eo.batchSize), std::to_string(threads)}, 1);
+  if (tr.empty()) return;
+  bench::row("reference (ctypes openslide + numpy + PyTorch)", double(table->rows()) / tr[0], "spots/s");
+  bench::row("end to end, ours / reference", tr[0] / t, "x");
 }
 
 int main(int argc, char** argv) {
   const int threads = setupComputeThreads(0);
   fs::path ref = fs::path(STAMP_SOURCE_DIR).parent_path() / "shared/reference";
-  std::ofstream(fs::temp_directory_path() / "stamp-bench-inf.py") << kPython;
   compare("tiny", 32, threads, ref);
   if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 4, threads, ref);
   endToEnd(threads, ref);

@@ -50,16 +50,14 @@ int main(int argc, char** argv) {
   }
   fs::path dir = fs::temp_directory_path() / "stamp-bench-tok";
   fs::create_directories(dir);
-  std::ofstream(dir / "gen.py") << kPython;
-  std::string cmd = "/usr/bin/python3 " + (dir / "gen.py").string() + " " + (shared / "reference").string() + " " +
-                    vocabDir.string() + " " + (dir / "m.h5").string() + " " + std::to_string(spots);
-  FILE* p = popen(cmd.c_str(), "r");
-  double tRef = 0;
-  if (!p || std::fscanf(p, "%lf", &tRef) != 1) {
+  const auto ref = bench::runPython("stamp-bench-tok.py", kPython,
+                                    {(shared / "reference").string(), vocabDir.string(), (dir / "m.h5").string(),
+                                     std::to_string(spots)}, 1);
+  if (ref.empty()) {
     std::printf("reference run failed\n");
     return 1;
   }
-  pclose(p);
+  const double tRef = ref[0];
   auto sample = st::openSpatial((dir / "m.h5").string());
   auto vocab = st::Vocabulary::load(vocabDir.string());
   if (!sample || !vocab) {

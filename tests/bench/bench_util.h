@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace stamp::bench {
 
@@ -29,6 +32,22 @@ double bestOf(int reps, F&& f) {
     best = std::min(best, now() - t0);
   }
   return best;
+}
+
+/// Runs `script` (written to the temp folder as `name`) with /usr/bin/python3 and `args`, and
+/// reads the first `count` numbers it prints: a reference's timings. Empty when it failed.
+inline std::vector<double> runPython(const std::string& name, const std::string& script,
+                                     const std::vector<std::string>& args, int count) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << script;
+  std::string cmd = "/usr/bin/python3 " + path.string();
+  for (const auto& a : args) cmd += " " + a;
+  std::vector<double> out(std::size_t(count), 0.0);
+  FILE* p = popen(cmd.c_str(), "r");
+  int got = 0;
+  while (p && got < count && std::fscanf(p, "%lf", &out[std::size_t(got)]) == 1) ++got;
+  const bool ok = p && pclose(p) == 0 && got == count;
+  return ok ? out : std::vector<double>{};
 }
 
 inline void row(const std::string& what, double value, const std::string& unit) {
