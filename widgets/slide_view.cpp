@@ -1,20 +1,29 @@
 #include "widgets/slide_view.h"
 
+#include <QCoreApplication>
 #include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
+#include <QOpenGLPaintDevice>
 #include <QPainter>
 #include <QPainterPath>
 #include <cmath>
 
 #include "widgets/layer_model.h"
+#include "widgets/slide_surface.h"
 
 namespace stamp::widgets {
 
-SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent) {
+SlideView::SlideView(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
   setFocusPolicy(Qt::StrongFocus);
   setMinimumSize(200, 150);
   grabGesture(Qt::PinchGesture);
-  connect(&tiles_, &TileLayer::updateNeeded, this, qOverload<>(&QWidget::update));
+  surface_ = new SlideSurface(this);
+  container_ = QWidget::createWindowContainer(surface_, this);
+  container_->setMouseTracking(true);
+  container_->setFocusPolicy(Qt::StrongFocus);
+  setFocusProxy(container_);
+  connect(&tiles_, &TileLayer::updateNeeded, this, &SlideView::requestFrame);
   connect(&tiles_, &TileLayer::loadError, this, &SlideView::loadError);
   // Key and button zooms glide over 160 ms about the anchor; the wheel zooms immediately.
   zoomAnim_.setDuration(160);
@@ -24,20 +33,34 @@ SlideView::SlideView(QWidget* parent) : QOpenGLWidget(parent) {
 }
 
 SlideView::~SlideView() {
-  // ~QOpenGLWidget destroys the context after our members are gone; its aboutToBeDestroyed
-  // must not reach the lambda below then (it would free GL objects of destroyed layers).
-  if (QOpenGLContext* ctx = context()) disconnect(ctx, nullptr, this, nullptr);
-  makeCurrent();
-  releaseGl();
-  doneCurrent();
+  // The surface (and its context) must go while our GL objects' owners still exist, and its
+  // context's aboutToBeDestroyed must not reach the lambda in initializeGl() afterwards.
+  if (QOpenGLContext* ctx = surface_->context()) disconnect(ctx, nullptr, this, nullptr);
+  if (surface_->isValid()) {
+    surface_->makeCurrent();
+    releaseGl();
+    surface_->doneCurrent();
+  }
+  surface_->detach();
+  delete container_;
 }
 
 void SlideView::releaseGl() {
   if (!gl_ || !gl_->ready()) return;
   tiles_.releaseGl(*gl_);
   spots_.releaseGl(*gl_);
-  heatmap_.releaseGl(*context()->extraFunctions());
-  gl_.reset();  // a recreated context gets a fresh renderer from initializeGL()
+  heatmap_.releaseGl(*QOpenGLContext::currentContext()->extraFunctions());
+  gl_.reset();  // a recreated context gets a fresh renderer from initializeGl()
+}
+
+void SlideView::requestFrame() { surface_->update(); }
+
+QWindow* SlideView::surfaceWindow() const { return surface_; }
+
+void SlideView::setViewCursor(std::optional<Qt::CursorShape> shape) {
+  // The native surface shows its own cursor, not this widget's.
+  if (shape) setCursor(*shape), surface_->setCursor(*shape);
+  else unsetCursor(), surface_->unsetCursor();
 }
 
 void SlideView::setImage(std::shared_ptr<core::slide::SlideReader> reader, double imageToFrame,
@@ -58,15 +81,15 @@ void SlideView::setSpots(std::vector<QPointF> centres, double diameter) {
   hovered_ = -1;
   if (!tiles_.hasImage()) fitToView();
   Q_EMIT selectionChanged(0);
-  update();
+  requestFrame();
 }
 
 void SlideView::setLayerModel(LayerModel* model) {
   if (layers_) disconnect(layers_, nullptr, this, nullptr);
   layers_ = model;
   if (layers_)
-    connect(layers_, &LayerModel::appearanceChanged, this, qOverload<>(&QWidget::update));
-  update();
+    connect(layers_, &LayerModel::appearanceChanged, this, &SlideView::requestFrame);
+  requestFrame();
 }
 
 void SlideView::clear() {
@@ -77,7 +100,7 @@ void SlideView::clear() {
   umPerFramePx_.reset();
   objectivePower_.reset();
   hovered_ = -1;
-  update();
+  requestFrame();
 }
 
 QRectF SlideView::contentRect() const {
@@ -100,7 +123,7 @@ void SlideView::fitToView() {
   view_.zoom = ViewTransform::fitZoom(content.size(), size());
   view_.centre = content.center();
   Q_EMIT viewChanged();
-  update();
+  requestFrame();
 }
 
 double SlideView::minZoom() const {
@@ -117,7 +140,7 @@ void SlideView::setZoomAround(double zoom, QPointF anchor) {
   view_.zoom = zoom;
   view_.centre += frameAtAnchor - view_.toFrame(anchor);
   Q_EMIT viewChanged();
-  update();
+  requestFrame();
 }
 
 void SlideView::zoomBy(double factor, QPointF anchor, bool animate) {
@@ -143,13 +166,13 @@ void SlideView::setZoom(double zoom) { setZoomAround(zoom, rect().center()); }
 void SlideView::centreOn(const QPointF& frame) {
   view_.centre = frame;
   Q_EMIT viewChanged();
-  update();
+  requestFrame();
 }
 
 void SlideView::panBy(const QPointF& widgetDelta) {
   view_.centre -= widgetDelta / view_.zoom;
   Q_EMIT viewChanged();
-  update();
+  requestFrame();
 }
 
 std::optional<double> SlideView::umPerScreenPx() const {
@@ -165,7 +188,7 @@ std::optional<double> SlideView::magnification() const {
 void SlideView::setSelection(std::vector<int> spots) {
   spots_.setSelection(std::move(spots));
   Q_EMIT selectionChanged(int(spots_.selection().size()));
-  update();
+  requestFrame();
 }
 
 void SlideView::selectInPolygon(const QPolygonF& framePolygon, bool add) {
@@ -176,32 +199,38 @@ void SlideView::selectInPolygon(const QPolygonF& framePolygon, bool add) {
 
 void SlideView::setOutlines(bool on) {
   spots_.setOutlines(on);
-  update();
+  requestFrame();
 }
 
-void SlideView::initializeGL() {
+void SlideView::initializeGl() {
   gl_ = std::make_unique<GlRenderer>();
   if (!gl_->initialize(&glError_)) {
     qWarning("SlideView: OpenGL initialisation failed: %s", qPrintable(glError_));
     Q_EMIT loadError(tr("OpenGL 3.2 is not available: %1").arg(glError_));
   }
   // The context can be recreated (re-parenting, screen change): free our objects before that.
-  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
-    makeCurrent();
+  connect(surface_->context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+    surface_->makeCurrent();
     releaseGl();
-    doneCurrent();
+    surface_->doneCurrent();
   });
 }
 
-void SlideView::resizeGL(int, int) {
+void SlideView::resizeEvent(QResizeEvent*) {
+  container_->setGeometry(rect());
   view_.viewport = size();
   if (needsFit_) fitToView();
   Q_EMIT viewChanged();
 }
 
-void SlideView::paintGL() {
+// Whatever repaints this widget (update() from outside) also wants a new GL frame.
+void SlideView::paintEvent(QPaintEvent*) { requestFrame(); }
+
+void SlideView::paintFrame(QPaintDevice& overlayTarget) {
   view_.viewport = size();
-  auto* f = context()->extraFunctions();
+  auto* f = QOpenGLContext::currentContext()->extraFunctions();
+  const qreal dpr = overlayTarget.devicePixelRatioF();
+  f->glViewport(0, 0, int(std::lround(width() * dpr)), int(std::lround(height() * dpr)));
   // A dark neutral surround (QuPath-like) makes the tissue the brightest thing on screen.
   f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
   f->glClear(GL_COLOR_BUFFER_BIT);
@@ -213,13 +242,40 @@ void SlideView::paintGL() {
     tiles_.draw(*gl_, view_);
     heatmap_.draw(*f, view_.projection());
     if (layers_)
-      spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * devicePixelRatioF()));
+      spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * dpr));
   }
-  paintOverlay();
+  paintOverlay(overlayTarget);
 }
 
-void SlideView::paintOverlay() {
-  QPainter p(this);
+QImage SlideView::grabFramebuffer() {
+  if (!surface_->isValid()) return {};
+  surface_->makeCurrent();
+  const qreal dpr = surface_->devicePixelRatio();
+  const QSize px(int(std::lround(width() * dpr)), int(std::lround(height() * dpr)));
+  // QPainter clips through the stencil buffer.
+  QOpenGLFramebufferObject fbo(px, QOpenGLFramebufferObject::CombinedDepthStencil);
+  fbo.bind();
+  QOpenGLPaintDevice device(px);
+  device.setDevicePixelRatio(dpr);
+  paintFrame(device);
+  QImage image = fbo.toImage().convertToFormat(QImage::Format_RGB32);
+  fbo.release();
+  surface_->doneCurrent();
+  image.setDevicePixelRatio(dpr);
+  return image;
+}
+
+void SlideView::renderNow() {
+  if (!surface_->isExposed()) return;
+  surface_->update();
+  QEvent request(QEvent::UpdateRequest);  // paints the dirty window now; the posted one is a no-op
+  QCoreApplication::sendEvent(surface_, &request);
+  surface_->makeCurrent();
+  QOpenGLContext::currentContext()->functions()->glFinish();
+}
+
+void SlideView::paintOverlay(QPaintDevice& target) {
+  QPainter p(&target);
   p.setRenderHint(QPainter::Antialiasing, true);
   if (hovered_ >= 0 && hovered_ < spots_.count()) {
     const QPointF c = view_.toWidget(spots_.centre(hovered_));
@@ -242,8 +298,8 @@ void SlideView::paintOverlay() {
 void SlideView::setTool(Tool tool) {
   if (tool == tool_) return;
   tool_ = tool;
-  if (tool == Tool::Region) setCursor(Qt::CrossCursor);
-  else unsetCursor();
+  if (tool == Tool::Region) setViewCursor(Qt::CrossCursor);
+  else setViewCursor(std::nullopt);
   Q_EMIT toolChanged(tool);
 }
 
@@ -251,38 +307,38 @@ void SlideView::setRegion(std::optional<QRectF> frame) {
   overlay_.region = frame;
   overlay_.probs.reset();
   overlay_.trueCell = -1;
-  update();
+  requestFrame();
 }
 
 void SlideView::setCellProbabilities(std::optional<std::array<float, 9>> probs, int trueCell) {
   overlay_.probs = probs;
   overlay_.trueCell = trueCell;
-  update();
+  requestFrame();
 }
 
 void SlideView::setReferenceMark(std::optional<QRectF> frame) {
   overlay_.reference = frame;
-  update();
+  requestFrame();
 }
 
 void SlideView::setHitMarks(std::vector<QRectF> frames) {
   overlay_.hits = std::move(frames);
-  update();
+  requestFrame();
 }
 
 void SlideView::setHeatmap(QImage image, QRectF frameRect) {
   heatmap_.set(std::move(image), frameRect);
-  update();
+  requestFrame();
 }
 
 void SlideView::clearHeatmap() {
   heatmap_.clear();
-  update();
+  requestFrame();
 }
 
 void SlideView::setHeatmapOpacity(float opacity) {
   heatmap_.setOpacity(opacity);
-  update();
+  requestFrame();
 }
 
 }  // namespace stamp::widgets

@@ -2,7 +2,9 @@
 /// SlideView: the OpenGL slide viewer. Tiles come from a TileLayer (decoded on workers, uploaded
 /// here), spots from a SpotOverlay coloured by a LayerModel; a QPainter pass adds the scale bar,
 /// the hovered spot and the lasso. Frame coordinates are full-resolution slide pixels.
-#include <QOpenGLWidget>
+/// The GL frame is drawn into a native child window (SlideSurface, see why there) that covers
+/// the widget; this widget keeps the state, the API and the input handlers.
+#include <QWidget>
 #include <QPolygonF>
 #include <QVariantAnimation>
 #include <memory>
@@ -21,7 +23,9 @@ namespace stamp::widgets {
 
 class LayerModel;
 
-class SlideView : public QOpenGLWidget {
+class SlideSurface;
+
+class SlideView : public QWidget {
   Q_OBJECT
  public:
   /// Region: a click places, a drag moves the localization region box (regionChosen on release).
@@ -93,6 +97,15 @@ class SlideView : public QOpenGLWidget {
   /// Non-empty when OpenGL could not be initialised (the view then stays blank).
   QString glError() const { return glError_; }
 
+  /// Renders the current view (GL and overlays) into an image of the view's size in device
+  /// pixels, as the user sees it; null before the view was first shown.
+  QImage grabFramebuffer();
+  /// Draws and presents a frame now instead of at the next update (benchmarks, tests), and
+  /// waits for the GL work to finish.
+  void renderNow();
+  /// The native window that shows the frame; the window system delivers input there first.
+  QWindow* surfaceWindow() const;
+
  Q_SIGNALS:
   void viewChanged();
   void cursorMoved(QPointF frame, bool insideContent);
@@ -107,9 +120,12 @@ class SlideView : public QOpenGLWidget {
   void loadError(const QString& message);
 
  protected:
-  void initializeGL() override;
-  void paintGL() override;
-  void resizeGL(int w, int h) override;
+  friend class SlideSurface;
+  /// Called by the surface with its context current.
+  void initializeGl();
+  void paintFrame(QPaintDevice& overlayTarget);
+  void resizeEvent(QResizeEvent* e) override;
+  void paintEvent(QPaintEvent* e) override;
   bool event(QEvent* e) override;
   void wheelEvent(QWheelEvent* e) override;
   void mousePressEvent(QMouseEvent* e) override;
@@ -119,8 +135,11 @@ class SlideView : public QOpenGLWidget {
   void leaveEvent(QEvent* e) override;
 
  private:
-  void paintOverlay();
+  void paintOverlay(QPaintDevice& target);
   void releaseGl();
+  /// Schedules a frame of the GL surface (QWidget::update would only repaint this widget).
+  void requestFrame();
+  void setViewCursor(std::optional<Qt::CursorShape> shape);
   void setZoomAround(double zoom, QPointF anchor);
   void updateHover(const QPointF& widgetPos);
   void clickAt(const QPointF& widgetPos, bool toggle);
@@ -128,6 +147,8 @@ class SlideView : public QOpenGLWidget {
   double minZoom() const;
   double maxZoom() const;
 
+  SlideSurface* surface_ = nullptr;  // owned by container_
+  QWidget* container_ = nullptr;
   ViewTransform view_;
   TileLayer tiles_;
   HeatmapOverlay heatmap_;

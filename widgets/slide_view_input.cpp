@@ -29,7 +29,7 @@ bool SlideView::event(QEvent* e) {
       return true;
     }
   }
-  return QOpenGLWidget::event(e);
+  return QWidget::event(e);
 }
 
 void SlideView::wheelEvent(QWheelEvent* e) {
@@ -41,6 +41,7 @@ void SlideView::wheelEvent(QWheelEvent* e) {
 }
 
 void SlideView::mousePressEvent(QMouseEvent* e) {
+  setFocus(Qt::MouseFocusReason);  // the native surface does not take focus on its own
   pressPos_ = lastPos_ = e->position();
   moved_ = false;
   if (e->button() == Qt::LeftButton && tool_ == Tool::Region &&
@@ -56,7 +57,7 @@ void SlideView::mousePressEvent(QMouseEvent* e) {
     dragging_ = !lassoing_;
     lasso_.clear();
     if (lassoing_) lasso_ << e->position();
-    if (dragging_) setCursor(Qt::ClosedHandCursor);
+    if (dragging_) setViewCursor(Qt::ClosedHandCursor);
   } else if (e->button() == Qt::MiddleButton) {
     dragging_ = true;
   }
@@ -70,7 +71,7 @@ void SlideView::mouseMoveEvent(QMouseEvent* e) {
   if (regionDragging_) moveRegionTo(view_.toFrame(pos) - regionGrab_);
   if (lassoing_) {
     lasso_ << pos;
-    update();
+    requestFrame();
   }
   lastPos_ = pos;
   updateHover(pos);
@@ -93,8 +94,8 @@ void SlideView::mouseReleaseEvent(QMouseEvent* e) {
     clickAt(e->position(), e->modifiers() & Qt::ControlModifier);
   }
   dragging_ = false;
-  unsetCursor();
-  update();
+  setViewCursor(tool_ == Tool::Region ? std::optional(Qt::CrossCursor) : std::nullopt);
+  requestFrame();
 }
 
 void SlideView::clickAt(const QPointF& widgetPos, bool toggle) {
@@ -120,16 +121,16 @@ void SlideView::updateHover(const QPointF& widgetPos) {
   if (spot == hovered_) return;
   hovered_ = spot;
   Q_EMIT spotHovered(spot);
-  update();
+  requestFrame();
 }
 
 void SlideView::leaveEvent(QEvent* e) {
   if (hovered_ != -1) {
     hovered_ = -1;
     Q_EMIT spotHovered(-1);
-    update();
+    requestFrame();
   }
-  QOpenGLWidget::leaveEvent(e);
+  QWidget::leaveEvent(e);
 }
 
 void SlideView::keyPressEvent(QKeyEvent* e) {
@@ -147,7 +148,7 @@ void SlideView::keyPressEvent(QKeyEvent* e) {
       lasso_.clear();
       setSelection({});
       break;
-    default: QOpenGLWidget::keyPressEvent(e); return;
+    default: QWidget::keyPressEvent(e); return;
   }
   e->accept();
 }

@@ -2,6 +2,8 @@
 // drawn where they are in the colours of their layer, the scale bar follows the zoom, the lasso
 // selects what it encloses, and stale tile requests are dropped.
 #include <QSignalSpy>
+#include <QWheelEvent>
+#include <QWindow>
 #include <QTest>
 #include <cmath>
 
@@ -210,6 +212,50 @@ class SlideViewTest : public QObject {
     sendMouse(QEvent::MouseButtonPress, spot0, Qt::LeftButton, Qt::NoModifier);
     sendMouse(QEvent::MouseButtonRelease, spot0, Qt::NoButton, Qt::NoModifier);
     QCOMPARE(view_->spots().selection(), std::vector<int>{expected[0]});
+  }
+
+  // The frame is drawn in a native child window: what the window system delivers there (mouse,
+  // keys, wheel) must reach the view's handlers, and the view's cursor must show there.
+  void inputOnTheNativeSurfaceReachesTheView() {
+    std::vector<QPointF> centres;
+    for (int i = 0; i < 25; ++i) centres.emplace_back((i % 5) * 100.0, (i / 5) * 100.0);
+    view_->setSpots(centres, 60.0);
+    Layer grid;
+    grid.name = "index";
+    for (int i = 0; i < 25; ++i) grid.values.push_back(float(i));
+    grid.vmax = 24;
+    grid.opacity = 1;
+    layers_->addLayer(grid);
+    QWindow* surface = view_->surfaceWindow();
+    QVERIFY(surface && surface->isExposed());
+    QCOMPARE(surface->size(), view_->size());
+    const QPoint spot7 = view_->transform().toWidget(centres[7]).toPoint();
+    QTest::mouseMove(surface, spot7);
+    QVERIFY(guitest::waitUntil([&] { return view_->hoveredSpot() == 7; }, 2000));
+    QSignalSpy clicked(view_.get(), &SlideView::spotClicked);
+    QTest::mouseClick(surface, Qt::LeftButton, {}, spot7);
+    QVERIFY(guitest::waitUntil([&] { return !clicked.isEmpty(); }, 2000));
+    QCOMPARE(clicked.first().at(0).toInt(), 7);
+    QCOMPARE(view_->spots().selection(), std::vector<int>{7});
+    // Keys pan (arrow) and clear the selection (Escape).
+    const QPointF centre = view_->transform().centre;
+    QTest::keyClick(surface, Qt::Key_Left);
+    QVERIFY(guitest::waitUntil([&] { return view_->transform().centre.x() < centre.x(); }, 2000));
+    QTest::keyClick(surface, Qt::Key_Escape);
+    QVERIFY(guitest::waitUntil([&] { return view_->spots().selection().empty(); }, 2000));
+    // One wheel notch zooms in by 1.2 about the cursor.
+    const double zoom = view_->transform().zoom;
+    QWheelEvent wheel(QPointF(spot7), surface->mapToGlobal(QPointF(spot7)), {}, {0, 120},
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QCoreApplication::sendEvent(surface, &wheel);
+    QVERIFY(std::abs(view_->transform().zoom / zoom - 1.2) < 1e-6);
+    view_->setTool(SlideView::Tool::Region);
+    QCOMPARE(surface->cursor().shape(), Qt::CrossCursor);
+    view_->setTool(SlideView::Tool::Pan);
+    QCOMPARE(surface->cursor().shape(), Qt::ArrowCursor);
+    // The grabbed frame shows spot 7 in its layer colour at its centre.
+    const QPoint now = view_->transform().toWidget(centres[7]).toPoint();
+    QVERIFY(colorClose(view_->grabFramebuffer().pixelColor(now), grid.colorOf(7)));
   }
 
   void staleTileRequestsAreDropped() {
