@@ -1,6 +1,6 @@
 #pragma once
-/// GlRenderer: the view's OpenGL 3.2 core programs: textured quads for tiles and instanced
-/// discs for spots. Lives in the view's GL context; every call needs that context current.
+/// GlRenderer: the view's OpenGL 3.2 core programs: textured quads for tiles, and discs for
+/// spots (points while they are small on screen, instanced quads when large). Lives in the view's GL context; every call needs that context current.
 #include <QMatrix4x4>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLShaderProgram>
@@ -46,7 +46,9 @@ class GlRenderer : protected QOpenGLExtraFunctions {
 
  private:
   bool buildPrograms(QString* error);
-  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_;
+  void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
+  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_, spotPointProgram_;
+  float maxPointSize_ = 1;
   GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0;
   bool ready_ = false;
 };

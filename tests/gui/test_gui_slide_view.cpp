@@ -258,6 +258,29 @@ class SlideViewTest : public QObject {
     QVERIFY(colorClose(view_->grabFramebuffer().pixelColor(now), grid.colorOf(7)));
   }
 
+  // Small spots are drawn as GL points, which GL drops whole when their centre leaves the
+  // viewport: a spot half across the window edge must still show its visible half.
+  void spotsAcrossTheWindowEdgeStayDrawn() {
+    const std::vector<QPointF> centres{{0, 0}, {1000, 0}, {0, 1000}, {1000, 1000}};
+    view_->setSpots(centres, 100.0);
+    Layer one;
+    one.name = "one";
+    one.values = {1, 1, 1, 1};
+    one.colorMap = ColorMapId::Viridis;
+    one.opacity = 1;
+    layers_->addLayer(one);
+    view_->setOutlines(false);
+    view_->setZoom(0.3);  // 30 px discs: the point path
+    // Spot 0's centre 4 px left of the window, at mid height.
+    const double zoom = view_->transform().zoom;
+    view_->centreOn(QPointF(4 / zoom + view_->width() / 2.0 / zoom, 0));
+    const QImage frame = view_->grabFramebuffer();
+    const int y = int(std::lround(view_->transform().toWidget({0, 0}).y()));
+    QVERIFY(view_->transform().toWidget({0, 0}).x() < 0);
+    QVERIFY2(colorClose(frame.pixelColor(3, y), one.colorOf(0)),
+             qPrintable(frame.pixelColor(3, y).name()));
+  }
+
   void staleTileRequestsAreDropped() {
     STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
     auto reader = core::slide::openSlide(path.toStdString());
