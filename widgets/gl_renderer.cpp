@@ -19,9 +19,8 @@ namespace {
 const char* kTileFrag = R"(#version 150 core
 in vec2 uv;
 uniform sampler2D tex;
-uniform float alpha;
 out vec4 frag;
-void main() { frag = vec4(texture(tex, uv).rgb, alpha); })";
+void main() { frag = texture(tex, uv); })";
 
 // One quad per spot, cut to a disc in the fragment shader; the outline and the selection ring
 // are measured in screen pixels so they stay crisp at every zoom.
@@ -155,15 +154,19 @@ void GlRenderer::deleteTexture(GLuint tex) {
   if (tex) glDeleteTextures(1, &tex);
 }
 
-void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj, float alpha) {
+void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj,
+                             double texelsPerPixel) {
   tileProgram_->bind();
   tileProgram_->setUniformValue("proj", proj);
   tileProgram_->setUniformValue("rect", QVector4D(float(r.x()), float(r.y()), float(r.width()),
                                                   float(r.height())));
-  tileProgram_->setUniformValue("alpha", alpha);
   tileProgram_->setUniformValue("tex", 0);
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, tex);
+  // Up to 1.5 texels a pixel bilinear does not alias visibly (a pyramid level is chosen so
+  // that this is the usual case); beyond, blend the two nearest mip levels.
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER,
+                  texelsPerPixel <= 1.5 ? GL_LINEAR : GL_LINEAR_MIPMAP_LINEAR);
   glBindVertexArray(tileVao_);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);

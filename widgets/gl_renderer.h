@@ -32,8 +32,13 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   /// Uploads RGBA8 pixels as a mip-mapped texture; returns its name (0 on failure).
   GLuint uploadTexture(const std::uint8_t* rgba, int width, int height);
   void deleteTexture(GLuint tex);
-  /// Draws `tex` over `frameRect` (frame coordinates).
-  void drawTexture(GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj, float alpha = 1);
+  /// Draws `tex` over `frameRect` (frame coordinates), `texelsPerPixel` texels to a screen
+  /// pixel: mipmaps are sampled only where that minifies enough to alias (trilinear filtering
+  /// costs a software rasteriser twice what bilinear does, over the whole window).
+  void drawTexture(GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj,
+                   double texelsPerPixel = 1);
+  /// Blending on (overlays) or off (opaque tiles: no framebuffer read per pixel).
+  void setBlending(bool on) { on ? glEnable(GL_BLEND) : glDisable(GL_BLEND); }
 
   /// Instanced spots: centres (2 floats each), colours (4 bytes each), selected (1 byte each)
   /// come from the given buffer objects; `count` instances.

@@ -84,9 +84,11 @@ void TileLayer::uploadArrived(GlRenderer& gl) {
 
 // Draws the loaded tiles of one level over imageRect; collects the ones still missing.
 bool TileLayer::drawLevel(GlRenderer& gl, const ViewTransform& view, int level,
-                          const QRectF& imageRect, std::vector<TileKey>* missing) {
+                          const QRectF& imageRect, std::vector<TileKey>* missing, bool draw) {
   const TileRange r = rangeFor(level, imageRect, 0);
   const QMatrix4x4 proj = view.projection();
+  const double texelsPerPixel =
+      1.0 / (slide_->reader().level(level).downsample * imageToFrame_ * view.zoom);
   bool all = true;
   for (std::int64_t ty = r.y0; ty <= r.y1; ++ty) {
     for (std::int64_t tx = r.x0; tx <= r.x1; ++tx) {
@@ -98,7 +100,7 @@ bool TileLayer::drawLevel(GlRenderer& gl, const ViewTransform& view, int level,
         continue;
       }
       it->second.lastUsed = frame_;
-      gl.drawTexture(it->second.id, tileFrameRect(key, it->second), proj);
+      if (draw) gl.drawTexture(it->second.id, tileFrameRect(key, it->second), proj, texelsPerPixel);
     }
   }
   return all;
@@ -135,9 +137,14 @@ void TileLayer::draw(GlRenderer& gl, const ViewTransform& view) {
   const int coarsest = rd.levelCount() - 1;
   currentLevel_ = target;
   std::vector<TileKey> coarse, wanted;
-  for (int level = coarsest; level > target; --level)
-    drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr);
+  // Tiles are opaque. Coarser levels stand in under missing tiles of the wanted level; once
+  // that level is all there they would only be overdrawn (a full window each).
+  gl.setBlending(false);
+  if (!drawLevel(gl, view, target, vis, nullptr, /*draw=*/false))
+    for (int level = coarsest; level > target; --level)
+      drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr);
   complete_ = drawLevel(gl, view, target, vis, &wanted) && arrived_.empty();
+  gl.setBlending(true);
   requestMissing(coarse, wanted, vis, target);
   evict(gl);
 }

@@ -55,8 +55,10 @@ class TileLayer : public QObject {
   TileRange rangeFor(int level, const QRectF& imageRect, int margin) const;
   QRectF tileFrameRect(const core::slide::TileKey& key, const Texture& t) const;
   void uploadArrived(GlRenderer& gl);
+  /// Draws (unless `draw` is false) the level's loaded tiles over imageRect, collects the
+  /// missing ones; true when none is missing.
   bool drawLevel(GlRenderer& gl, const ViewTransform& view, int level, const QRectF& imageRect,
-                 std::vector<core::slide::TileKey>* missing);
+                 std::vector<core::slide::TileKey>* missing, bool draw = true);
   std::vector<core::slide::TileKey> prioritise(std::vector<core::slide::TileKey> keys,
                                                const QPointF& imageCentre) const;
   void requestMissing(std::vector<core::slide::TileKey> coarse,

@@ -19,6 +19,7 @@
 #include <cstdlib>
 
 #include "bench_util.h"
+#include "slide/slide_reader.h"
 #include "widgets/layer_model.h"
 #include "widgets/slide_view.h"
 
@@ -31,12 +32,13 @@ struct Grid {
   widgets::Layer layer;
 };
 
-Grid makeGrid(int spots) {
+// `spots` spots in rows of `cols`, `pitch` frame pixels apart (16:9 overall by default).
+Grid makeGrid(int spots, int cols = 0, double pitch = 100.0) {
   Grid g;
-  const int cols = int(std::ceil(std::sqrt(spots * 16.0 / 9.0)));
+  if (cols <= 0) cols = int(std::ceil(std::sqrt(spots * 16.0 / 9.0)));
   g.layer.name = "gradient";
   for (int i = 0; i < spots; ++i) {
-    g.centres.emplace_back((i % cols) * 100.0, (i / cols) * 100.0);
+    g.centres.emplace_back((i % cols + 0.5) * pitch, (i / cols + 0.5) * pitch);
     g.layer.values.push_back(float(i % cols));
   }
   g.layer.vmin = 0;
@@ -181,6 +183,43 @@ void benchOne(int spots) {
   bench::row("  recolour: QGraphicsView time / ours", qgvRecolour / oursRecolour, "x");
 }
 
+// The same frames over a real slide whose tiles fill the window: what a user pans over.
+void benchOverSlide(int spots, const char* path) {
+  auto opened = core::slide::openSlide(path);
+  if (!opened.ok()) {
+    std::printf("\n(slide row skipped: %s)\n", opened.error().describe().c_str());
+    return;
+  }
+  std::shared_ptr<core::slide::SlideReader> reader = std::move(opened.value());
+  const double w = double(reader->level(0).width), h = double(reader->level(0).height);
+  const double pitch = std::sqrt(w * h / spots);
+  Grid g = makeGrid(spots, int(std::ceil(w / pitch)), pitch);
+  widgets::LayerModel layers;
+  widgets::SlideView view;
+  view.resize(1920, 1080);
+  view.setLayerModel(&layers);
+  view.setImage(reader, 1.0, std::nullopt, std::nullopt);
+  view.setSpots(g.centres, 0.8 * pitch);
+  layers.addLayer(g.layer);
+  settle(view);
+  view.setZoom(1.05 * std::max(1920 / w, 1080 / h));  // the slide covers the whole window
+  view.centreOn({w / 2, h / 2});
+  for (int i = 0; i < 500 && !view.tilesComplete(); ++i) {
+    QApplication::processEvents();
+    view.renderNow();
+    QThread::msleep(20);
+  }
+  auto present = [&] { view.renderNow(); };
+  const double pan = frameTime(60, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, present);
+  const double recolour = frameTime(60, [&](int i) {
+    layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
+  }, present);
+  std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s)\n", spots, path, w, h,
+              view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING");
+  bench::row("  pan frame, SlideView", pan * 1e3, "ms");
+  bench::row("  recolour frame, SlideView", recolour * 1e3, "ms");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,5 +236,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) counts.push_back(std::atoi(argv[i]));
   if (counts.empty()) counts = {5000, 100000};
   for (int spots : counts) benchOne(spots);
+  // A real slide when the shared data is there (run from the repository root), else skipped.
+  const char* slide = std::getenv("STAMP_BENCH_SLIDE");
+  benchOverSlide(5000, slide ? slide : "../shared/data/slides/CMU-1-Small-Region.svs");
   return 0;
 }
