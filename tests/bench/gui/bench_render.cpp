@@ -8,7 +8,9 @@
 #include <QGraphicsScene>
 #include <QGraphicsView>
 #include <QOpenGLContext>
+#include <QOpenGLExtraFunctions>
 #include <QOpenGLFunctions>
+#include <QOpenGLShaderProgram>
 #include <QOpenGLWidget>
 #include <QScrollBar>
 #include <QThread>
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "bench_util.h"
 #include "slide/slide_reader.h"
@@ -99,19 +102,51 @@ double emptyGlFrame() {
 }
 
 // The floor of GL at all here: a bare native window with its own context that clears and
-// swaps, no FBO and no composition (what a QOpenGLWindow does at best).
-double bareWindowFrame() {
+// swaps, no FBO and no composition (what a QOpenGLWindow does at best). With `filter` set, it
+// also draws one window-sized RGBA8 texture with that filter: the least a frame full of slide
+// tiles can cost.
+double bareWindowFrame(GLint filter = 0) {
   QWindow win;
   win.setSurfaceType(QSurface::OpenGLSurface);
   win.resize(1920, 1080);
   win.show();
   QOpenGLContext ctx;
   if (!ctx.create() || !ctx.makeCurrent(&win)) return 0;
-  auto* f = ctx.functions();
+  auto* f = ctx.extraFunctions();
+  QOpenGLShaderProgram prog;
+  GLuint tex = 0, vao = 0, vbo = 0;
+  if (filter) {
+    prog.addShaderFromSourceCode(QOpenGLShader::Vertex, "#version 150 core\nin vec2 corner; out vec2 uv;"
+        "void main() { uv = corner; gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0); }");
+    prog.addShaderFromSourceCode(QOpenGLShader::Fragment, "#version 150 core\nin vec2 uv;"
+        "uniform sampler2D tex; out vec4 frag; void main() { frag = texture(tex, uv); }");
+    prog.bindAttributeLocation("corner", 0);
+    prog.link();
+    std::vector<std::uint8_t> px(1900 * 1070 * 4);  // not 1:1, as tiles rarely are
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = (i % 4 == 3) ? 255 : std::uint8_t(i * 7);
+    f->glGenTextures(1, &tex);
+    f->glBindTexture(GL_TEXTURE_2D, tex);
+    f->glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 1900, 1070, 0, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    f->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+    f->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+    const float quad[] = {0, 0, 1, 0, 0, 1, 1, 1};
+    f->glGenBuffers(1, &vbo);
+    f->glBindBuffer(GL_ARRAY_BUFFER, vbo);
+    f->glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
+    f->glGenVertexArrays(1, &vao);
+    f->glBindVertexArray(vao);
+    f->glEnableVertexAttribArray(0);
+    f->glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
+  }
   auto frame = [&] {
     ctx.makeCurrent(&win);
+    f->glViewport(0, 0, 1920, 1080);
     f->glClearColor(0.1f, 0.1f, 0.1f, 1);
     f->glClear(GL_COLOR_BUFFER_BIT);
+    if (filter) {
+      prog.bind();
+      f->glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+    }
     ctx.swapBuffers(&win);
     f->glFinish();
   };
@@ -119,7 +154,13 @@ double bareWindowFrame() {
   const int frames = 60;
   const double t0 = bench::now();
   for (int i = 0; i < frames; ++i) frame();
-  return (bench::now() - t0) / frames;
+  const double t = (bench::now() - t0) / frames;
+  if (filter) {
+    f->glDeleteTextures(1, &tex);
+    f->glDeleteBuffers(1, &vbo);
+    f->glDeleteVertexArrays(1, &vao);
+  }
+  return t;
 }
 
 void benchOne(int spots) {
@@ -231,6 +272,8 @@ int main(int argc, char** argv) {
   std::printf("renderer: %s\n", std::getenv("LIBGL_ALWAYS_SOFTWARE") ? "Mesa llvmpipe (software)" : "default");
   bench::row("empty QOpenGLWidget frame at 1920x1080 (the floor)", emptyGlFrame() * 1e3, "ms");
   bench::row("bare GL window, clear + swap at 1920x1080 (no widget)", bareWindowFrame() * 1e3, "ms");
+  bench::row("bare GL window + one window-sized texture, bilinear", bareWindowFrame(GL_LINEAR) * 1e3, "ms");
+  bench::row("bare GL window + one window-sized texture, nearest", bareWindowFrame(GL_NEAREST) * 1e3, "ms");
   // Spot counts may be given (e.g. `bench_render 100000` to profile one case).
   std::vector<int> counts;
   for (int i = 1; i < argc; ++i) counts.push_back(std::atoi(argv[i]));
