@@ -9,9 +9,35 @@
 #include <QSurfaceFormat>
 #include <QTest>
 
+#include "demo/demo.h"
+#include "main_window.h"
 #include "widgets/slide_view.h"
 
 namespace stamp::guitest {
+
+DemoFiles writeDemo(const QTemporaryDir& dir, std::uint64_t seed) {
+  core::demo::DemoOptions options;
+  options.seed = seed;
+  options.width = 2400;
+  options.height = 2000;
+  auto paths = core::demo::writeDemoSample(QDir(dir.path()).filePath("demo").toStdString(), options);
+  if (!paths.ok()) return {{}, {}, QString::fromStdString(paths.error().describe())};
+  return {QString::fromStdString(paths->h5ad), QString::fromStdString(paths->slide), {}};
+}
+
+std::unique_ptr<app::MainWindow> showMainWindow(QSize size) {
+  auto window = std::make_unique<app::MainWindow>();
+  window->resize(size);
+  window->show();
+  if (!QTest::qWaitForWindowExposed(window.get())) return nullptr;
+  return window;
+}
+
+bool openSample(app::MainWindow& window, const QString& h5ad, const QString& slide) {
+  QSignalSpy shown(&window, &app::MainWindow::sampleShown);
+  window.openSpatialPath(h5ad, slide);
+  return shown.wait(60000);
+}
 
 std::optional<QString> sharedDataDir() {
   const QString env = qEnvironmentVariable("STAMP_TEST_DATA");

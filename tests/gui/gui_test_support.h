@@ -5,11 +5,16 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace stamp::widgets {
 class SlideView;
+}
+namespace stamp::app {
+class MainWindow;
 }
 
 namespace stamp::guitest {
@@ -24,6 +29,17 @@ QString saveScreenshot(const QImage& image, const QString& name);
 bool waitUntil(const std::function<bool()>& done, int timeoutMs = 20000);
 /// Waits until the view has drawn every visible tile (and a frame after that).
 bool waitForTiles(widgets::SlideView& view, int timeoutMs = 30000);
+/// The demo sample the window tests open: 2,400 x 2,000 px drawn with `seed`, written to
+/// `<dir>/demo`. Empty paths and `error` set when it could not be written.
+struct DemoFiles {
+  QString h5ad, slide, error;
+};
+DemoFiles writeDemo(const QTemporaryDir& dir, std::uint64_t seed);
+/// A main window of `size`, shown and exposed (null when it never was).
+std::unique_ptr<app::MainWindow> showMainWindow(QSize size);
+/// Opens `h5ad` with `slide` in `window`; true once the sample is shown (60 s at most).
+bool openSample(app::MainWindow& window, const QString& h5ad, const QString& slide);
+
 /// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
 void setGlFormat();
 /// Sets up the application the way stamp-studio runs (GL format, organisation, style) and

@@ -25,10 +25,8 @@ class AppTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void init() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1400, 900);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    window_ = guitest::showMainWindow({1400, 900});
+    QVERIFY(window_);
   }
   void cleanup() { window_.reset(); }
 
@@ -113,9 +111,7 @@ class AppTest : public QObject {
   }
 
   bool open(const QString& path, const QString& image = {}) {
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(path, image);
-    return shown.wait(60000);
+    return guitest::openSample(*window_, path, image);
   }
 
   void checkNavigatorTracksView() {

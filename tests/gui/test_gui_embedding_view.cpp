@@ -10,7 +10,6 @@
 #include <QTest>
 #include <random>
 
-#include "demo/demo.h"
 #include "embedding_view_dock.h"
 #include "gui_test_support.h"
 #include "main_window.h"
@@ -47,12 +46,8 @@ class EmbeddingViewTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    core::demo::DemoOptions options;
-    options.seed = 5;
-    options.width = 2400;
-    options.height = 2000;
-    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
     const QString vocab = guitest::dataFile(QStringLiteral("stamp-vocab"));
     withGene_ = !vocab.isEmpty();
     if (!withGene_) qWarning("../shared/data/stamp-vocab not found: image embeddings only");
@@ -63,13 +58,8 @@ class EmbeddingViewTest : public QObject {
     auto model = core::engine::ModelHandle::fromConfig(config, 7);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
 
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1500, 950);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(QString::fromStdString(paths->h5ad), QString::fromStdString(paths->slide));
-    QVERIFY(shown.wait(60000));
+    window_ = guitest::showMainWindow({1500, 950});
+    QVERIFY(window_ && guitest::openSample(*window_, demo.h5ad, demo.slide));
     auto* models = window_->modelActions()->controller();
     models->setVocabularyFolder(vocab);
     models->setCacheDir(QDir(dir_.path()).filePath("cache"));

@@ -16,7 +16,6 @@
 #include <numeric>
 
 #include "data/crops.h"
-#include "demo/demo.h"
 #include "gui_test_support.h"
 #include "localize_actions.h"
 #include "localize_panel.h"
@@ -36,27 +35,18 @@ class LocalizeTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    core::demo::DemoOptions options;
-    options.seed = 5;
-    options.width = 2400;
-    options.height = 2000;
-    auto paths = core::demo::ensureDemoSample(dir_.path().toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
-    h5ad_ = QString::fromStdString(paths->h5ad);
-    slide_ = QString::fromStdString(paths->slide);
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
+    h5ad_ = demo.h5ad;
+    slide_ = demo.slide;
     auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
     model_ = std::move(model).value();
   }
 
   void init() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1900, 1050);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(h5ad_, slide_);
-    QVERIFY(shown.wait(60000));
+    window_ = guitest::showMainWindow({1900, 1050});
+    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
     window_->modelActions()->controller()->setModel(model_);
     QVERIFY(la()->context().has_value());
   }

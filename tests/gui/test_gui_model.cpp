@@ -9,7 +9,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "demo/demo.h"
 #include "embedding_cache.h"
 #include "gui_test_support.h"
 #include "main_window.h"
@@ -28,27 +27,18 @@ class ModelTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    core::demo::DemoOptions options;
-    options.seed = 3;
-    options.width = 2400;
-    options.height = 2000;
-    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
-    h5ad_ = QString::fromStdString(paths->h5ad);
-    slide_ = QString::fromStdString(paths->slide);
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 3);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
+    h5ad_ = demo.h5ad;
+    slide_ = demo.slide;
     auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
     model_ = std::move(model).value();
   }
 
   void init() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1400, 900);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(h5ad_, slide_);
-    QVERIFY(shown.wait(60000));
+    window_ = guitest::showMainWindow({1400, 900});
+    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
     ctl()->setVocabularyFolder({});  // image embeddings only
     ctl()->setModel(model_);
   }

@@ -16,7 +16,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "demo/demo.h"
 #include "export_actions.h"
 #include "gui_test_support.h"
 #include "main_window.h"
@@ -60,23 +59,17 @@ class ProjectTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    core::demo::DemoOptions options;
-    options.seed = 5;
-    options.width = 2400;
-    options.height = 2000;
-    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
-    h5ad_ = QString::fromStdString(paths->h5ad);
-    slide_ = QString::fromStdString(paths->slide);
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
+    h5ad_ = demo.h5ad;
+    slide_ = demo.slide;
     project_ = QDir(dir_.path()).filePath("work/study.stamp.json");
     QDir().mkpath(QFileInfo(project_).absolutePath());
   }
 
   void saveCloseReopenRestoresEverything() {
     openWindow();
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(h5ad_, slide_);
-    QVERIFY(shown.wait(60000));
+    QVERIFY(guitest::openSample(*window_, h5ad_, slide_));
     auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
     QVERIFY(model.ok());
     ctl()->setModel(std::move(model).value());
@@ -239,7 +232,7 @@ class ProjectTest : public QObject {
     QVERIFY(std::abs(jb["figure_pixel_size_um"].toDouble() * 2 - ja["figure_pixel_size_um"].toDouble()) < 1e-9);
     guitest::saveScreenshot(ia, QStringLiteral("project_figure_150dpi"));
 
-    for (const QString ext : {QStringLiteral("pdf"), QStringLiteral("svg")}) {
+    for (const QString& ext : {QStringLiteral("pdf"), QStringLiteral("svg")}) {
       r.path = QDir(dir_.path()).filePath("out/fig." + ext);
       r.widthPx = 700;
       QVERIFY(runExport([&] { exports()->exportFigure(r); }));
@@ -265,10 +258,8 @@ class ProjectTest : public QObject {
   LayerModel* layers_() const { return window_->layers(); }
 
   void openWindow() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1400, 900);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    window_ = guitest::showMainWindow({1400, 900});
+    QVERIFY(window_);
     ctl()->setVocabularyFolder({});
   }
 

@@ -40,14 +40,10 @@ class QueryTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    core::demo::DemoOptions options;
-    options.seed = 3;
-    options.width = 2400;
-    options.height = 2000;
-    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
-    h5ad_ = QString::fromStdString(paths->h5ad);
-    slide_ = QString::fromStdString(paths->slide);
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 3);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
+    h5ad_ = demo.h5ad;
+    slide_ = demo.slide;
     model_ = strongRandomModel();
     strong_ = model_ != nullptr;
     if (!strong_) {  // an untrained model still runs every query, only its maps are flat
@@ -73,13 +69,8 @@ class QueryTest : public QObject {
   }
 
   void init() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1500, 950);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(h5ad_, slide_);
-    QVERIFY(shown.wait(60000));
+    window_ = guitest::showMainWindow({1500, 950});
+    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
     auto* ctl = window_->modelActions()->controller();
     ctl->setVocabularyFolder({});  // image embeddings only: the queries need no more
     ctl->setCacheDir(QDir(dir_.path()).filePath("cache"));

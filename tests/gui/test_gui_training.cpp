@@ -22,7 +22,6 @@
 
 #include "corpus/shard_io.h"
 #include "corpus_dialog.h"
-#include "demo/demo.h"
 #include "engine/checkpoint.h"
 #include "gui_test_support.h"
 #include "main_window.h"
@@ -43,15 +42,10 @@ class TrainingGuiTest : public QObject {
     vocab_ = guitest::dataFile(QStringLiteral("stamp-vocab/model.h5ad"));
     if (vocab_.isEmpty()) QSKIP("real test data not found: ../shared/data/stamp-vocab (set STAMP_TEST_DATA)");
     vocab_ = QFileInfo(vocab_).absolutePath();
-    core::demo::DemoOptions options;
-    options.seed = 5;
-    options.width = 2400;
-    options.height = 2000;
-    options.threads = 2;
-    auto paths = core::demo::writeDemoSample(QDir(dir_.path()).filePath("demo").toStdString(), options);
-    QVERIFY2(paths.ok(), paths.ok() ? "" : paths.error().describe().c_str());
-    h5ad_ = QString::fromStdString(paths->h5ad);
-    slide_ = QString::fromStdString(paths->slide);
+    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
+    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
+    h5ad_ = demo.h5ad;
+    slide_ = demo.slide;
     // Untrained tiny structure with the real vocabulary's genes and a short context (fast steps).
     auto config = core::model::presetTiny();
     config.nGenes = 20310;
@@ -62,13 +56,8 @@ class TrainingGuiTest : public QObject {
   }
 
   void init() {
-    window_ = std::make_unique<app::MainWindow>();
-    window_->resize(1500, 1000);
-    window_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-    QSignalSpy shown(window_.get(), &app::MainWindow::sampleShown);
-    window_->openSpatialPath(h5ad_, slide_);
-    QVERIFY(shown.wait(60000));
+    window_ = guitest::showMainWindow({1500, 1000});
+    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
     models()->setVocabularyFolder({});  // image embeddings only: the re-embedding stays short
     models()->setCacheDir(QDir(dir_.path()).filePath(QStringLiteral("cache-%1").arg(++runs_)));
     models()->setModel(model_);
@@ -191,7 +180,7 @@ class TrainingGuiTest : public QObject {
     const long long spots = d->summary()->spots;
     QVERIFY(spots > 0);
     QCOMPARE(reader->rows(), spots);
-    QVERIFY(spots <= window_->current()->sample->spotCount());
+    QVERIFY(std::size_t(spots) <= window_->current()->sample->spotCount());
     QVERIFY(d->resultLabel()->text().contains(QStringLiteral("Wrote %1 spots").arg(spots)));
     QVERIFY(!d->reportView()->toPlainText().isEmpty());
     QVERIFY(!d->chartLabel()->pixmap().isNull());
