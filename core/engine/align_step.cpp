@@ -112,6 +112,16 @@ Result<MetricsRow> validateAlignment(Session& s, const std::vector<data::SpotRef
 
 }  // namespace
 
+MicroLosses alignmentMicro(Session& s, const data::PairBatch& b) {
+  auto l = alignmentLosses(s.model, toTensors(b, s.device));
+  MicroLosses m;
+  m.total = l.total;
+  m.terms = {{"loss_patch_spot", l.patchSpot.detach()}, {"loss_patch_region", l.patchRegion.detach()},
+             {"loss_region_spot", l.regionSpot.detach()}, {"loss_positioning", l.positioning.detach()}};
+  m.rows = b.rows;
+  return m;
+}
+
 Status setupAlignment(Session& s) {
   const auto& c = s.cfg;
   data::PairOptions po;
@@ -128,13 +138,7 @@ Status setupAlignment(Session& s) {
       c.workers, c.prefetch);
   s.micro = [&s, pre](std::int64_t j, std::int64_t) -> Result<MicroLosses> {
     STAMP_ASSIGN(data::PairBatch b, pre->get(j));
-    auto l = alignmentLosses(s.model, toTensors(b, s.device));
-    MicroLosses m;
-    m.total = l.total;
-    m.terms = {{"loss_patch_spot", l.patchSpot.detach()}, {"loss_patch_region", l.patchRegion.detach()},
-               {"loss_region_spot", l.regionSpot.detach()}, {"loss_positioning", l.positioning.detach()}};
-    m.rows = b.rows;
-    return m;
+    return alignmentMicro(s, b);
   };
   auto val = evenSubset(s.split.val, std::size_t(c.maxValSpots));
   s.validate = [&s, val]() { return validateAlignment(s, val); };

@@ -67,16 +67,6 @@ Result<CorpusSetup> openCorpus(Session& s, int rowsPerMicro, int valRows, bool i
   return out;
 }
 
-MicroLosses alignmentMicro(Session& s, const data::PairBatch& b) {
-  auto l = alignmentLosses(s.model, toTensors(b, s.device));
-  MicroLosses m;
-  m.total = l.total;
-  m.terms = {{"loss_patch_spot", l.patchSpot.detach()}, {"loss_patch_region", l.patchRegion.detach()},
-             {"loss_region_spot", l.regionSpot.detach()}, {"loss_positioning", l.positioning.detach()}};
-  m.rows = b.rows;
-  return m;
-}
-
 /// Embeds up to max_val_spots held-out rows (file order, no augmentation) and scores retrieval
 /// and localisation on them.
 Result<MetricsRow> validateCorpusAlignment(Session& s, corpus::CorpusReader& val, const data::PairOptions& po) {

@@ -49,6 +49,10 @@ struct Session {
   bool isRoot() const { return env.rank == 0; }
 };
 
+/// The alignment losses of one pair batch on the session's device (align_step.cpp); both the
+/// in-memory and the corpus alignment runs use it.
+MicroLosses alignmentMicro(Session& s, const data::PairBatch& b);
+
 /// Mode set-up (defined in align_step.cpp / pretrainer.cpp): fills micro/validate.
 Status setupAlignment(Session& s);
 Status setupPretraining(Session& s);

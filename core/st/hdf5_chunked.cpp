@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "st/hdf5_util.h"
+#include "common/block_scan.h"
 
 namespace stamp::core::st::h5 {
 namespace {
@@ -162,15 +163,15 @@ Result<std::vector<std::int64_t>> enumAsInt64s(hid_t ds, const std::string& what
 
 /// Reads `out` in place, block by block, as `mem` (a lossless conversion from the file type);
 /// then the first value for which `bad` holds, if any, becomes `fail(value, position)`.
-template <class T, class Bad, class Fail>
-Status readInPlace(hid_t ds, hid_t mem, std::vector<T>& out, const std::string& what, Bad bad, Fail fail) {
+/// `blockAny` answers for kScanBlock values at once (common/block_scan.h).
+template <class T, class BlockAny, class Bad, class Fail>
+Status readInPlace(hid_t ds, hid_t mem, std::vector<T>& out, const std::string& what,
+                   BlockAny blockAny, Bad bad, Fail fail) {
   auto into = [&](std::uint64_t first) -> void* { return out.data() + first; };
   auto check = [&](void*, std::uint64_t first, std::uint64_t count) -> Status {
     const T* p = out.data() + first;
-    bool any = false;
-    for (std::uint64_t k = 0; k < count; ++k) any |= bad(p[k]);  // branch-free: vectorises
-    for (std::uint64_t k = 0; any && k < count; ++k)
-      if (bad(p[k])) return fail(p[k], first + k);
+    const std::size_t k = firstWhere(p, std::size_t(count), blockAny, bad);
+    if (k < count) return fail(p[k], first + k);
     return {};
   };
   return forEachBlock(ds, mem, sizeof(T), readChunkElems(), what, into, check);
@@ -203,8 +204,9 @@ Result<std::vector<std::int64_t>> readInt64s(hid_t ds, const std::string& what) 
   auto fail = [&](auto v, std::uint64_t i) { return notInteger(double(v), i, what); };
   if (cls == H5T_INTEGER) {
     // int -> int64 is lossless except uint64 above INT64_MAX, which HDF5 clamps: still refused.
-    auto huge = [](std::int64_t v) { return v > 9'000'000'000'000'000 || v < -9'000'000'000'000'000; };
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT64, out, what, huge, fail));
+    auto huge = [](std::int64_t v) { return (v > 9'000'000'000'000'000) | (v < -9'000'000'000'000'000); };
+    auto block = [&](const std::int64_t* b) { return anyInBlock(b, huge); };
+    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT64, out, what, block, huge, fail));
     return out;
   }
   auto put = [&](double v, std::uint64_t i) { return integral(v) && (out[i] = std::int64_t(v), true); };
@@ -229,7 +231,8 @@ Result<std::vector<std::int32_t>> readIndices(hid_t ds, std::int64_t bound, cons
                   H5T_STD_U16LE, H5T_STD_U16BE, H5T_STD_I32LE, H5T_STD_I32BE})) {
     const auto ub = std::uint32_t(bound);  // <= 2^31: one unsigned compare also catches < 0
     auto bad = [ub](std::int32_t v) { return std::uint32_t(v) >= ub; };
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT32, out, what, bad, outside));
+    auto block = [&](const std::int32_t* b) { return anyInBlock(b, bad); };
+    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT32, out, what, block, bad, outside));
     return out;
   }
   // Wider integers (int64, uint32, uint64) via an int64 block, floats via a double block: narrowed
@@ -256,7 +259,8 @@ Result<std::vector<float>> readCounts(hid_t ds, const std::string& what) {
   std::vector<float> out(l.n);
   auto fail = [&](auto v, std::uint64_t i) { return notFiniteCount(double(v), i, what); };
   if (typeIs(ds, {H5T_IEEE_F32LE, H5T_IEEE_F32BE})) {  // float32 as is: read in place
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_FLOAT, out, what, [](float v) { return !std::isfinite(v); }, fail));
+    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_FLOAT, out, what, anyNonFiniteInBlock,
+                            [](float v) { return !std::isfinite(v); }, fail));
     return out;
   }
   // Anything else through a double block: exact for float64 and every realistic integer count,

@@ -1,5 +1,7 @@
 #include "st/spatial_sample.h"
 
+#include "common/block_scan.h"
+
 #include <algorithm>
 #include <cmath>
 #include <charconv>
@@ -7,42 +9,6 @@
 
 namespace stamp::core::st {
 
-namespace {
-
-// Validation scans every stored count. Whole blocks are scanned without branches, in loops of
-// a fixed trip count that GCC's -O2 cost model vectorises (SSE2: signed compares, and/add/or);
-// only a block holding a bad entry is searched for its position. The early-exit loops were a
-// tenth of tokenizing a sample.
-constexpr std::size_t kBlock = 1024;
-using AliasU32 = std::uint32_t __attribute__((may_alias));
-
-bool anyIndexOutside(const std::int32_t* v, std::int32_t cols) {
-  int any = 0;
-  for (std::size_t i = 0; i < kBlock; ++i) any |= int(v[i] < 0) | int(v[i] >= cols);
-  return any != 0;
-}
-
-bool anyNonFinite(const float* f) {
-  const auto* bits = reinterpret_cast<const AliasU32*>(f);
-  std::uint32_t any = 0;
-  // An all-ones exponent (inf, NaN) plus one exponent step carries into the sign bit.
-  for (std::size_t i = 0; i < kBlock; ++i) any |= (bits[i] & 0x7f800000u) + 0x00800000u;
-  return (any >> 31) != 0;
-}
-
-/// The first i where bad(i), scanning with `blockBad` first.
-template <class T, class BlockBad, class Bad>
-std::optional<std::size_t> firstBad(const std::vector<T>& v, BlockBad blockBad, Bad bad) {
-  for (std::size_t b = 0; b < v.size(); b += kBlock) {
-    const std::size_t e = std::min(v.size(), b + kBlock);
-    if (e - b == kBlock && !blockBad(v.data() + b)) continue;
-    for (std::size_t i = b; i < e; ++i)
-      if (bad(v[i])) return i;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::optional<std::string> CsrMatrix::validate() const {
   if (rows < 0 || cols < 0) return "negative matrix shape";
@@ -61,12 +27,16 @@ std::optional<std::string> CsrMatrix::validate() const {
     return "indptr ends at " + std::to_string(indptr.back()) + " but there are " +
            std::to_string(nnz()) + " stored values";
   const auto c32 = std::int32_t(cols);
-  const auto outside = [c32](std::int32_t i) { return i < 0 || i >= c32; };
-  if (auto i = firstBad(indices, [c32](const std::int32_t* p) { return anyIndexOutside(p, c32); }, outside))
-    return "column index " + std::to_string(indices[*i]) + " at position " + std::to_string(*i) +
-           " outside [0, " + std::to_string(cols) + ")";
-  if (auto i = firstBad(data, anyNonFinite, [](float x) { return !std::isfinite(x); }))
-    return "non-finite value at position " + std::to_string(*i);
+  const auto outside = [c32](std::int32_t i) { return (i < 0) | (i >= c32); };
+  const std::size_t badIndex = firstWhere(
+      indices.data(), indices.size(), [&](const std::int32_t* b) { return anyInBlock(b, outside); },
+      outside);
+  if (badIndex < indices.size())
+    return "column index " + std::to_string(indices[badIndex]) + " at position " +
+           std::to_string(badIndex) + " outside [0, " + std::to_string(cols) + ")";
+  const std::size_t badValue = firstWhere(data.data(), data.size(), anyNonFiniteInBlock,
+                                          [](float x) { return !std::isfinite(x); });
+  if (badValue < data.size()) return "non-finite value at position " + std::to_string(badValue);
   return std::nullopt;
 }
 

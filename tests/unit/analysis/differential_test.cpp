@@ -45,7 +45,9 @@ TEST(Differential, FindsTheUpregulatedGeneWithAStrongTest) {
   // approximation with continuity correction gives about 1.8e-4.
   EXPECT_LT(rows->front().pValue, 1e-3);
   for (const auto& d : *rows)
-    if (d.gene == "FLAT") EXPECT_GT(d.pValue, 0.5);
+    if (d.gene == "FLAT") {
+      EXPECT_GT(d.pValue, 0.5);
+    }
 }
 
 TEST(Differential, CharacteristicGenesAndBadGroups) {

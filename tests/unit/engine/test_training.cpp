@@ -94,7 +94,9 @@ TEST_F(TrainRun, ResumeContinuesAsIfNeverStopped) {
   ASSERT_TRUE(a.resume(100).ok() && b.resume(100).ok());
   ASSERT_EQ(a.rows().size(), b.rows().size());
   for (std::size_t i = 0; i < a.rows().size(); ++i)
-    if (a.rows()[i].phase == "train") EXPECT_NEAR(a.rows()[i].values.at("loss_total"), b.rows()[i].values.at("loss_total"), 1e-5);
+    if (a.rows()[i].phase == "train") {
+      EXPECT_NEAR(a.rows()[i].values.at("loss_total"), b.rows()[i].values.at("loss_total"), 1e-5);
+    }
   // The final weights load like any other model.
   EXPECT_TRUE(ModelHandle::fromFiles(r1->finalWeights, std::nullopt).ok());
 }
@@ -240,6 +242,7 @@ TEST_F(TrainRun, PretrainGenesTrainsOnNeighbourGroups) {
   auto init = ModelHandle::fromConfig(model::parseConfigJson(R"({"preset":"tiny","n_genes":20310,"context":32})").value(), 0).value();
   auto after = model::readWeights(r->finalWeights).value();
   for (auto& [k, t] : after.tensors)
-    if (k == "visual_backbone.p_visual")
+    if (k == "visual_backbone.p_visual") {
       EXPECT_TRUE(torch::equal(t, init->impl().module->visual_backbone->p_visual.detach()));
+    }
 }

@@ -133,7 +133,7 @@ TEST(FigureRender, SvgHasOneCirclePerSpotWithItsColour) {
   auto l = load();
   fig::FigureInput in{&l.sample, l.slide.get(), 1.0, l.slide->mpp(), {}};
   const auto& col = l.sample.obs.at("compartment");
-  in.layer = {"obs:compartment", "compartment", true, {}, {col.codes.begin(), col.codes.end()}, col.categories};
+  in.layer = {"obs:compartment", "compartment", true, {}, {col.codes.begin(), col.codes.end()}, col.categories, {}};
   fig::FigureOptions o;
   o.widthPx = 800;
   o.region = fig::Region{200, 300, 1600, 1200};
