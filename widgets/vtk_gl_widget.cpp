@@ -60,6 +60,13 @@ void VtkGlWidget::onVtkEvent(unsigned long event) {
 }
 
 void VtkGlWidget::initializeGL() {
+  // VTK's context is its own: without OpenGL 3.2 there (e.g. an old software renderer) every
+  // Render() would fail; say so once and show the reason instead of an empty view.
+  if (!vtk_->window->SupportsOpenGL()) {
+    glError_ = tr("VTK cannot create an OpenGL 3.2 context; the 3D view is unavailable");
+    qWarning("VtkGlWidget: %s", qPrintable(glError_));
+    return;
+  }
   const double dpr = devicePixelRatioF();
   vtk_->window->SetSize(std::max(1, int(width() * dpr)), std::max(1, int(height() * dpr)));
   vtk_->interactor->UpdateSize(std::max(1, int(width() * dpr)), std::max(1, int(height() * dpr)));
@@ -96,6 +103,10 @@ void VtkGlWidget::paintGL() {
   QPainter painter(this);
   if (frame_.isNull()) {
     painter.fillRect(rect(), QColor(28, 30, 34));
+    if (!glError_.isEmpty()) {
+      painter.setPen(QColor(220, 220, 220));
+      painter.drawText(rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap, glError_);
+    }
     return;
   }
   painter.drawImage(rect(), frame_);
