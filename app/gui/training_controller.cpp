@@ -167,6 +167,9 @@ engine::TrainHooks TrainingController::hooks(const core::CancelToken& token, dou
     // Between two optimiser steps: the cheapest place to hold the run without touching it.
     if (row.phase == "train") *pausedSeconds += gate->wait(token);
   };
+  h.onHistory = [this](const std::vector<engine::MetricsRow>& rows) {
+    for (const auto& row : rows) post(TrainingPoint{row, 0, true});
+  };
   QPointer<TrainingController> self(this);
   h.onMessage = [self](const std::string& m) {
     const QString text = QString::fromStdString(m);

@@ -26,6 +26,7 @@ namespace stamp::app {
 struct TrainingPoint {
   core::engine::MetricsRow row;
   double activeSeconds = 0;
+  bool history = false;  // logged before a resume: charted, but not part of this session's pace
 };
 
 /// What to run. With `startModel` the run starts from that model's current weights (written to

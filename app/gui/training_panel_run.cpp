@@ -107,7 +107,7 @@ void TrainingPanel::setRunning(bool running) {
 void TrainingPanel::showPoints(const std::vector<TrainingPoint>& points) {
   charts_->addPoints(points);
   for (const auto& p : points) {
-    if (p.row.phase != "train") continue;
+    if (p.row.phase != "train" || p.history) continue;
     if (firstActive_ < 0) {
       firstActive_ = p.activeSeconds;
       firstStep_ = p.row.step;

@@ -149,6 +149,7 @@ Result<TrainSummary> runTraining(const TrainConfig& c, const DistEnv& env, bool 
     STAMP_ASSIGN(s.state, loadCheckpoint(dir, s.model, *s.opt));
     if (s.restoreDataState) STAMP_CHECK(s.restoreDataState(s.state));
     STAMP_CHECK(s.log->resume(s.state.step));
+    if (s.isRoot() && hooks.onHistory) hooks.onHistory(s.log->rows());
     out.resumedFrom = true;
     out.resumeStep = s.state.step;
   } else {

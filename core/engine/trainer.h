@@ -19,6 +19,9 @@ struct TrainHooks {
   /// progress (a checkpoint is written first).
   ProgressReporter* progress = nullptr;
   MetricsCallback onMetrics;                          // every logged and validation row (rank 0)
+  /// On resume (rank 0), before any new row: the rows logged up to the checkpoint, so that a
+  /// viewer shows the whole run's curves, not only what comes after the restart.
+  std::function<void(const std::vector<MetricsRow>&)> onHistory;
   std::function<void(const std::string&)> onMessage;  // notices (e.g. fp32 fallback), rank 0
   /// Tests: return right after this step without a final checkpoint, as if the process died.
   std::int64_t haltAfterStep = -1;

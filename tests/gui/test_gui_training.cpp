@@ -156,6 +156,12 @@ class TrainingGuiTest : public QObject {
     QCOMPARE(resumed.summary.resumeStep, outcome.summary.step);
     QVERIFY(resumed.summary.step > outcome.summary.step);
     checkCheckpoint(out, resumed.summary.step);
+    // The charts show the whole run: the curve still starts before the resume step.
+    p->charts()->flush();
+    const QLineSeries* loss = p->charts()->series(QStringLiteral("loss_total"));
+    QVERIFY(loss && loss->count() > 0);
+    QVERIFY2(loss->at(0).x() <= double(outcome.summary.step),
+             qPrintable(QStringLiteral("curve starts at %1, resumed after %2").arg(loss->at(0).x()).arg(outcome.summary.step)));
   }
 
   void corpusDialogWritesAShard() {
