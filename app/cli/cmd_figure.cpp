@@ -46,7 +46,9 @@ Result<figure::LayerValues> geneLayer(const st::SpatialSample& s, const std::vec
   for (std::size_t g = 0; g < s.genes.size(); ++g) {
     if (s.genes[g].symbol != p[1] && s.genes[g].id != p[1]) continue;
     auto v = analysis::geneValues(s, std::int64_t(g), how);
-    figure::LayerValues l{"gene:" + p[1] + ":" + norm, p[1] + (norm == "raw" ? " (counts)" : norm == "cp10k" ? " (CP10k)" : " log1p(CP10k)")};
+    figure::LayerValues l;
+    l.name = "gene:" + p[1] + ":" + norm;
+    l.label = p[1] + (norm == "raw" ? " (counts)" : norm == "cp10k" ? " (CP10k)" : " log1p(CP10k)");
     l.values.assign(v.begin(), v.end());
     return l;
   }
@@ -54,7 +56,9 @@ Result<figure::LayerValues> geneLayer(const st::SpatialSample& s, const std::vec
 }
 
 figure::LayerValues totalCounts(const st::SpatialSample& s) {
-  figure::LayerValues l{"total_counts", "total counts"};
+  figure::LayerValues l;
+  l.name = "total_counts";
+  l.label = "total counts";
   l.values = s.counts.rowSums();
   l.values.resize(s.spotCount(), std::nan(""));
   return l;
@@ -69,7 +73,9 @@ Result<figure::LayerValues> obsLayer(const st::SpatialSample& s, const std::stri
                                               (known.empty() ? "none" : known) + ")", s.sourcePath);
   }
   const auto& col = it->second;
-  figure::LayerValues l{"obs:" + name, name};
+  figure::LayerValues l;
+  l.name = "obs:" + name;
+  l.label = name;
   if (col.kind == st::ObsColumn::Kind::Numeric) {
     l.values = col.numbers;
     return l;

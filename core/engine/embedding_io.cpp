@@ -49,7 +49,9 @@ st::SpatialSample embeddingToSample(const EmbeddingTable& t, const st::SpatialSa
   st::SpatialSample out;
   std::unordered_map<std::string, std::int64_t> byBarcode;
   if (source) {
-    out = st::SpatialSample{source->name, source->sourcePath};
+    out = st::SpatialSample{};
+    out.name = source->name;
+    out.sourcePath = source->sourcePath;
     out.genes = source->genes;
     out.scale = source->scale;
     out.fullresImage = source->fullresImage;

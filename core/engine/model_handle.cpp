@@ -16,7 +16,7 @@ Result<std::string> resolveDevice(const std::string& requested) {
     return makeError(ErrorCode::Unsupported, "device '" + requested + "' asked for, but this LibTorch build sees no CUDA device; use --device cpu");
   try {
     torch::Device d(requested);
-    if (d.has_index() && d.index() >= torch::cuda::device_count())
+    if (d.has_index() && std::size_t(d.index()) >= torch::cuda::device_count())
       return makeError(ErrorCode::InvalidArgument, "no such CUDA device: " + requested);
   } catch (const std::exception&) {
     return makeError(ErrorCode::InvalidArgument, "cannot parse device '" + requested + "'");

@@ -18,8 +18,8 @@ cv::Scalar bgr(Rgba8 c) { return cv::Scalar(c.b, c.g, c.r); }
 void putLabel(cv::Mat& img, const std::string& text, cv::Point org, const TextStyle& t,
               cv::Scalar color = kInk) {
   const auto mu = text.find("\xC2\xB5");
-  std::string ascii = text;
-  if (mu != std::string::npos) ascii.replace(mu, 2, "u");
+  const std::string ascii =
+      mu == std::string::npos ? text : text.substr(0, mu) + 'u' + text.substr(mu + 2);
   cv::putText(img, ascii, org, cv::FONT_HERSHEY_SIMPLEX, t.fontScale, color, t.thickness, cv::LINE_AA);
   if (mu == std::string::npos) return;
   const int x = org.x + textWidth(ascii.substr(0, mu), t) + int(std::lround(t.px * 0.12 + t.thickness * 0.5));
