@@ -105,6 +105,7 @@ bool GlRenderer::initialize(QString* error) {
   glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
   glGenVertexArrays(1, &tileVao_);
   glGenVertexArrays(1, &spotVao_);
+  glGenVertexArrays(1, &spotPointVao_);
   glBindVertexArray(tileVao_);
   const GLuint loc = GLuint(tileProgram_->attributeLocation("corner"));
   glEnableVertexAttribArray(loc);
@@ -186,7 +187,7 @@ void GlRenderer::drawSpots(GLuint centres, GLuint colors, GLuint selected, int c
   prog.setUniformValue("radiusPx", radiusPx);
   prog.setUniformValue("opacity", s.opacity);
   prog.setUniformValue("outline", s.outline ? 1 : 0);
-  glBindVertexArray(spotVao_);
+  glBindVertexArray(points ? spotPointVao_ : spotVao_);
   auto attrib = [&](const char* name, GLuint buf, int size, GLenum type, bool norm, int divisor) {
     const int loc = prog.attributeLocation(name);
     if (loc < 0) return;

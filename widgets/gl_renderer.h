@@ -1,6 +1,7 @@
 #pragma once
 /// GlRenderer: the view's OpenGL 3.2 core programs: textured quads for tiles, and discs for
-/// spots (points while they are small on screen, instanced quads when large). Lives in the view's GL context; every call needs that context current.
+/// spots (points while they are small on screen, instanced quads when large). Lives in the
+/// view's GL context; every call needs that context current.
 #include <QMatrix4x4>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLShaderProgram>
@@ -54,7 +55,8 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
   std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_, spotPointProgram_;
   float maxPointSize_ = 1;
-  GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0;
+  // One VAO per spot program: their attribute locations and divisors differ.
+  GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0, spotPointVao_ = 0;
   bool ready_ = false;
 };
 

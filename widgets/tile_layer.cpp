@@ -140,11 +140,13 @@ void TileLayer::draw(GlRenderer& gl, const ViewTransform& view) {
   // Tiles are opaque. Coarser levels stand in under missing tiles of the wanted level; once
   // that level is all there they would only be overdrawn (a full window each).
   gl.setBlending(false);
-  if (!drawLevel(gl, view, target, vis, nullptr, /*draw=*/false))
+  const bool targetReady = drawLevel(gl, view, target, vis, &wanted, /*draw=*/false);
+  if (!targetReady)
     for (int level = coarsest; level > target; --level)
       drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr);
-  complete_ = drawLevel(gl, view, target, vis, &wanted) && arrived_.empty();
+  drawLevel(gl, view, target, vis, nullptr);
   gl.setBlending(true);
+  complete_ = targetReady && arrived_.empty();
   requestMissing(coarse, wanted, vis, target);
   evict(gl);
 }

@@ -9,7 +9,6 @@
 
 namespace stamp::core::st {
 
-
 std::optional<std::string> CsrMatrix::validate() const {
   if (rows < 0 || cols < 0) return "negative matrix shape";
   if (cols > std::int64_t(INT32_MAX)) return "too many columns for 32-bit indices";

@@ -40,8 +40,9 @@ inline std::vector<double> runPython(const std::string& name, const std::string&
                                      const std::vector<std::string>& args, int count) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << script;
-  std::string cmd = "/usr/bin/python3 " + path.string();
-  for (const auto& a : args) cmd += " " + a;
+  // Single-quoted: paths with spaces stay one argument.
+  std::string cmd = "/usr/bin/python3 '" + path.string() + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
   std::vector<double> out(std::size_t(count), 0.0);
   FILE* p = popen(cmd.c_str(), "r");
   int got = 0;
