@@ -48,6 +48,7 @@ SlideView::~SlideView() {
 void SlideView::releaseGl() {
   if (!gl_ || !gl_->ready()) return;
   tiles_.releaseGl(*gl_);
+  frameCache_.release();
   spots_.releaseGl(*gl_);
   heatmap_.releaseGl(*QOpenGLContext::currentContext()->extraFunctions());
   gl_.reset();  // a recreated context gets a fresh renderer from initializeGl()
@@ -230,16 +231,31 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
   view_.viewport = size();
   auto* f = QOpenGLContext::currentContext()->extraFunctions();
   const qreal dpr = overlayTarget.devicePixelRatioF();
-  f->glViewport(0, 0, int(std::lround(width() * dpr)), int(std::lround(height() * dpr)));
-  // A dark neutral surround (QuPath-like) makes the tissue the brightest thing on screen.
-  f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
-  f->glClear(GL_COLOR_BUFFER_BIT);
+  const QSize px(int(std::lround(width() * dpr)), int(std::lround(height() * dpr)));
+  f->glViewport(0, 0, px.width(), px.height());
+  auto background = [&](const QRect& region) {
+    // A dark neutral surround (QuPath-like) makes the tissue the brightest thing on screen.
+    f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
+    f->glClear(GL_COLOR_BUFFER_BIT);
+    if (!gl_ || !gl_->ready()) return;
+    const QRectF only(view_.toFrame(QPointF(region.topLeft()) / dpr),
+                      view_.toFrame(QPointF(region.topLeft() + QPoint(region.width(), region.height())) / dpr));
+    tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only);
+  };
+  if (!gl_ || !gl_->ready() || !tiles_.hasImage()) background(QRect(QPoint(0, 0), px));
   if (gl_ && gl_->ready()) {
     f->glDisable(GL_DEPTH_TEST);
     f->glEnable(GL_BLEND);
     // Keep destination alpha at 1 so grabbed frames are opaque.
     f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-    tiles_.draw(*gl_, view_);
+    if (tiles_.hasImage()) {
+      // Tiles come from the frame cache when only the pan or the spots changed.
+      GLint target = 0;
+      f->glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
+      tiles_.uploadArrived(*gl_, view_.visibleFrameRect());
+      const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version()};
+      frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background);
+    }
     heatmap_.draw(*f, view_.projection());
     if (layers_)
       spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * dpr));

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "slide/slide_reader.h"
+#include "widgets/frame_cache.h"
 #include "widgets/gl_renderer.h"
 #include "widgets/heatmap_overlay.h"
 #include "widgets/region_overlay.h"
@@ -105,6 +106,8 @@ class SlideView : public QWidget {
   void renderNow();
   /// The native window that shows the frame; the window system delivers input there first.
   QWindow* surfaceWindow() const;
+  /// How the last frame got its slide image (drawn, or the cached one reused or shifted).
+  FrameCache::Path lastFramePath() const { return frameCache_.lastPath(); }
 
  Q_SIGNALS:
   void viewChanged();
@@ -151,6 +154,7 @@ class SlideView : public QWidget {
   QWidget* container_ = nullptr;
   ViewTransform view_;
   TileLayer tiles_;
+  FrameCache frameCache_;
   HeatmapOverlay heatmap_;
   RegionOverlay overlay_;
   double regionSide_ = 0;

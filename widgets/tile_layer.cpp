@@ -39,6 +39,7 @@ void TileLayer::setImage(std::shared_ptr<core::slide::SlideReader> reader, doubl
                   : nullptr;
   loader_.setSlide(slide_);
   complete_ = !slide_;
+  ++version_;
   Q_EMIT updateNeeded();
 }
 
@@ -67,7 +68,7 @@ QRectF TileLayer::tileFrameRect(const TileKey& key, const Texture& t) const {
                 t.height * ds * s);
 }
 
-void TileLayer::uploadArrived(GlRenderer& gl) {
+void TileLayer::uploadArrived(GlRenderer& gl, const QRectF& visible) {
   for (GLuint id : orphanTextures_) gl.deleteTexture(id);
   orphanTextures_.clear();
   int n = 0;
@@ -75,16 +76,20 @@ void TileLayer::uploadArrived(GlRenderer& gl) {
     auto [key, tile] = std::move(arrived_.back());
     arrived_.pop_back();
     if (textures_.count(key) || !tile || tile->width <= 0) continue;
-    textures_[key] = Texture{gl.uploadTexture(tile->rgba.data(), tile->width, tile->height),
-                             tile->width, tile->height, frame_};
+    const Texture t{gl.uploadTexture(tile->rgba.data(), tile->width, tile->height), tile->width,
+                    tile->height, frame_};
+    textures_[key] = t;
     ++n;
+    // Tiles prefetched around the view change nothing on screen yet.
+    if (tileFrameRect(key, t).intersects(visible)) ++version_;
   }
   if (!arrived_.empty()) Q_EMIT updateNeeded();
 }
 
 // Draws the loaded tiles of one level over imageRect; collects the ones still missing.
 bool TileLayer::drawLevel(GlRenderer& gl, const ViewTransform& view, int level,
-                          const QRectF& imageRect, std::vector<TileKey>* missing, bool draw) {
+                          const QRectF& imageRect, std::vector<TileKey>* missing, bool draw,
+                          const QRectF* only) {
   const TileRange r = rangeFor(level, imageRect, 0);
   const QMatrix4x4 proj = view.projection();
   const double texelsPerPixel =
@@ -100,7 +105,9 @@ bool TileLayer::drawLevel(GlRenderer& gl, const ViewTransform& view, int level,
         continue;
       }
       it->second.lastUsed = frame_;
-      if (draw) gl.drawTexture(it->second.id, tileFrameRect(key, it->second), proj, texelsPerPixel);
+      const QRectF rect = tileFrameRect(key, it->second);
+      if (draw && (!only || rect.intersects(*only)))
+        gl.drawTexture(it->second.id, rect, proj, texelsPerPixel);
     }
   }
   return all;
@@ -117,13 +124,13 @@ std::vector<TileKey> TileLayer::prioritise(std::vector<TileKey> keys, const QPoi
   return keys;
 }
 
-void TileLayer::draw(GlRenderer& gl, const ViewTransform& view) {
+void TileLayer::draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only) {
   ++frame_;
   if (!slide_) {
     complete_ = true;
     return;
   }
-  uploadArrived(gl);
+  uploadArrived(gl, view.visibleFrameRect());
   const auto& rd = slide_->reader();
   const QRectF f = view.visibleFrameRect();
   const QRectF bounds(0, 0, double(rd.level(0).width), double(rd.level(0).height));
@@ -143,8 +150,8 @@ void TileLayer::draw(GlRenderer& gl, const ViewTransform& view) {
   const bool targetReady = drawLevel(gl, view, target, vis, &wanted, /*draw=*/false);
   if (!targetReady)
     for (int level = coarsest; level > target; --level)
-      drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr);
-  drawLevel(gl, view, target, vis, nullptr);
+      drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr, true, only);
+  drawLevel(gl, view, target, vis, nullptr, true, only);
   gl.setBlending(true);
   complete_ = targetReady && arrived_.empty();
   requestMissing(coarse, wanted, vis, target);
@@ -187,6 +194,7 @@ void TileLayer::evict(GlRenderer& gl) {
     if (textures_.size() <= kMaxTextures * 3 / 4) break;
     gl.deleteTexture(textures_[key].id);
     textures_.erase(key);
+    ++version_;
   }
 }
 
@@ -195,6 +203,7 @@ void TileLayer::releaseGl(GlRenderer& gl) {
   for (GLuint id : orphanTextures_) gl.deleteTexture(id);
   textures_.clear();
   orphanTextures_.clear();
+  ++version_;
 }
 
 }  // namespace stamp::widgets

@@ -30,9 +30,16 @@ class TileLayer : public QObject {
   /// The image's extent in frame pixels.
   QSizeF frameSize() const;
 
-  /// Uploads arrived tiles, draws, and re-queues what is missing (context current).
-  void draw(GlRenderer& gl, const ViewTransform& view);
+  /// Uploads arrived tiles, draws, and re-queues what is missing (context current). With
+  /// `only` (frame coordinates), draws just the tiles that reach into it (a strip to repaint).
+  void draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only = nullptr);
   void releaseGl(GlRenderer& gl);
+  /// Uploads the tiles that arrived since the last frame (context current); draw() does too.
+  /// `visible` is the frame rectangle in view: a tile outside it leaves version() as it is.
+  void uploadArrived(GlRenderer& gl, const QRectF& visible);
+  /// Changes whenever what draw() shows of the visible rectangle may change (another image, a
+  /// tile uploaded there, tiles freed): a cached image of the layer is current while this is.
+  std::uint64_t version() const { return version_; }
   /// True when the last frame drew every visible tile of the level it wanted.
   bool complete() const { return complete_; }
   int pending() const { return loader_.pending() + int(arrived_.size()); }
@@ -54,11 +61,11 @@ class TileLayer : public QObject {
   };
   TileRange rangeFor(int level, const QRectF& imageRect, int margin) const;
   QRectF tileFrameRect(const core::slide::TileKey& key, const Texture& t) const;
-  void uploadArrived(GlRenderer& gl);
   /// Draws (unless `draw` is false) the level's loaded tiles over imageRect, collects the
   /// missing ones; true when none is missing.
   bool drawLevel(GlRenderer& gl, const ViewTransform& view, int level, const QRectF& imageRect,
-                 std::vector<core::slide::TileKey>* missing, bool draw = true);
+                 std::vector<core::slide::TileKey>* missing, bool draw = true,
+                 const QRectF* only = nullptr);
   std::vector<core::slide::TileKey> prioritise(std::vector<core::slide::TileKey> keys,
                                                const QPointF& imageCentre) const;
   void requestMissing(std::vector<core::slide::TileKey> coarse,
@@ -73,6 +80,7 @@ class TileLayer : public QObject {
   std::unordered_set<core::slide::TileKey, core::slide::TileKeyHash> failed_;
   std::vector<GLuint> orphanTextures_;  // of a previous slide, deleted at the next frame
   std::uint64_t frame_ = 0;
+  std::uint64_t version_ = 0;
   bool complete_ = false;
   int currentLevel_ = 0;
 };
