@@ -111,8 +111,57 @@ bool GlRenderer::initialize(QString* error) {
   glEnableVertexAttribArray(loc);
   glVertexAttribPointer(loc, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
   glBindVertexArray(0);
+  const QByteArray renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  const bool software = renderer.contains("llvmpipe") || renderer.contains("softpipe") ||
+                        renderer.contains("SwiftShader") || renderer.contains("Software");
+  const QByteArray force = qgetenv("STAMP_SPOT_SPLAT");
+  painting_ = force == "1"   ? SpotPainting::Always
+              : force == "0" ? SpotPainting::Never
+              : software     ? SpotPainting::Auto
+                             : SpotPainting::Never;
   ready_ = true;
   return true;
+}
+
+QSize GlRenderer::viewportSize() {
+  GLint vp[4] = {0, 0, 0, 0};
+  glGetIntegerv(GL_VIEWPORT, vp);
+  return QSize(vp[2], vp[3]);
+}
+
+void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8_t* rgba,
+                                   const QSize& size) {
+  glActiveTexture(GL_TEXTURE0);
+  if (!tex) glGenTextures(1, &tex);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  if (texSize != size) {
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, size.width(), size.height(), 0, GL_RGBA,
+                 GL_UNSIGNED_BYTE, rgba);
+    // 1:1 over the viewport: nearest is exact, and half the cost of bilinear in software.
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    texSize = size;
+  } else {
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, size.width(), size.height(), GL_RGBA,
+                    GL_UNSIGNED_BYTE, rgba);
+  }
+  tileProgram_->bind();
+  tileProgram_->setUniformValue("proj", QMatrix4x4());
+  tileProgram_->setUniformValue("rect", QVector4D(-1, 1, 2, -2));  // uv (0, 0) at the top left
+  tileProgram_->setUniformValue("tex", 0);
+  GLint src = 0, dst = 0, srcA = 0, dstA = 0;
+  glGetIntegerv(GL_BLEND_SRC_RGB, &src);
+  glGetIntegerv(GL_BLEND_DST_RGB, &dst);
+  glGetIntegerv(GL_BLEND_SRC_ALPHA, &srcA);
+  glGetIntegerv(GL_BLEND_DST_ALPHA, &dstA);
+  glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+  glBindVertexArray(tileVao_);
+  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+  glBindVertexArray(0);
+  glBlendFuncSeparate(GLenum(src), GLenum(dst), GLenum(srcA), GLenum(dstA));
 }
 
 bool GlRenderer::buildPrograms(QString* error) {

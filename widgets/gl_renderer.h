@@ -6,6 +6,7 @@
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLShaderProgram>
 #include <QRectF>
+#include <QSize>
 #include <memory>
 
 namespace stamp::widgets {
@@ -46,6 +47,18 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   void drawSpots(GLuint centres, GLuint colors, GLuint selected, int count,
                  const QMatrix4x4& proj, const SpotStyle& style);
 
+  /// Whether spots may be painted by the CPU (spot_splat.h): Auto on a software rasteriser
+  /// (llvmpipe, softpipe, SwiftShader, ...), where that is faster once many small discs are in
+  /// view; Never on a GPU. STAMP_SPOT_SPLAT=0 / 1 forces Never / Always (tests compare both).
+  enum class SpotPainting { Never, Auto, Always };
+  SpotPainting spotPainting() const { return painting_; }
+  /// The current viewport's size in device pixels.
+  QSize viewportSize();
+  /// Uploads premultiplied RGBA8 pixels (rows top-down) of the viewport's size into `tex`
+  /// (created when 0, reshaped when `texSize` differs) and draws them 1:1 over the viewport
+  /// ("over" blending).
+  void drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8_t* rgba, const QSize& size);
+
   /// A GL buffer holding `bytes` bytes (created or refilled).
   GLuint uploadBuffer(GLuint existing, const void* data, std::size_t bytes);
   void deleteBuffer(GLuint buf);
@@ -55,6 +68,7 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
   std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_, spotPointProgram_;
   float maxPointSize_ = 1;
+  SpotPainting painting_ = SpotPainting::Never;
   // One VAO per spot program: their attribute locations and divisors differ.
   GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0, spotPointVao_ = 0;
   bool ready_ = false;

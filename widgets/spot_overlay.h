@@ -5,11 +5,13 @@
 #include <QPointF>
 #include <QPolygonF>
 #include <QMatrix4x4>
+#include <QSize>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 #include "widgets/gl_renderer.h"
+#include "widgets/spot_splat.h"
 
 namespace stamp::widgets {
 
@@ -35,6 +37,8 @@ class SpotOverlay {
   bool outlines() const { return outlines_; }
   void setOutlines(bool on) { outlines_ = on; }
 
+  /// Whether the last frame's spots were painted by the CPU (spot_splat.h) instead of GL.
+  bool lastPainted() const { return lastPainted_; }
   /// Draws the visible layers bottom-up; uploads only what changed since the last frame.
   void draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
   /// Frees every GL buffer (before the context goes away).
@@ -44,10 +48,17 @@ class SpotOverlay {
   struct ColorBuffer {
     std::uint64_t version = 0;
     GLuint buffer = 0;
+    std::vector<std::uint8_t> rgba;  // the buffer's contents, for the CPU path
   };
   std::int64_t cellOf(const QPointF& p) const;
   void buildGrid();
   void syncBuffers(GlRenderer& gl, const LayerModel& layers);
+  /// Paints the layers on the CPU and draws the image, where that is the faster way (a
+  /// software rasteriser, many small discs in view); false when it is not.
+  /// Fills deviceXy_ with the centres in device pixels; returns how many discs reach into view.
+  std::size_t toDevice(const QMatrix4x4& proj, const QSize& px, float radiusPx);
+  bool drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                   float pxPerFrame);
 
   std::vector<QPointF> centres_;
   double diameter_ = 0;
@@ -60,6 +71,12 @@ class SpotOverlay {
   GLuint centreBuffer_ = 0, selectedBuffer_ = 0;
   bool centresDirty_ = true, selectionDirty_ = true;
   std::unordered_map<std::uint64_t, ColorBuffer> colorBuffers_;  // by layer id
+
+  SplatImage painted_;
+  std::vector<float> deviceXy_;
+  GLuint paintedTex_ = 0;
+  bool lastPainted_ = false;
+  QSize paintedTexSize_;
 };
 
 }  // namespace stamp::widgets

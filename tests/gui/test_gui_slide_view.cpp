@@ -348,6 +348,66 @@ class SlideViewTest : public QObject {
     QVERIFY(gotLast);
   }
 
+  // The CPU-painted spots (software GL with many discs in view) must look like GL's discs:
+  // fill, anti-aliased rim, outline, selection ring, layer opacity and order, at two sizes.
+  void paintedSpotsMatchTheGlDiscs() {
+    std::vector<QPointF> centres;
+    Layer bottom, top;
+    bottom.name = "bottom";
+    top.name = "top";
+    for (int y = 0; y < 24; ++y)
+      for (int x = 0; x < 36; ++x) {
+        centres.emplace_back(x * 30.0 + (y % 2) * 15.0, y * 26.0);
+        bottom.values.push_back(float(x));
+        top.values.push_back(float(y));
+      }
+    bottom.vmin = top.vmin = 0;
+    bottom.vmax = 36;
+    top.vmax = 24;
+    bottom.opacity = 0.8f;
+    top.opacity = 0.45f;
+    top.colorMap = ColorMapId::Magma;
+    auto render = [&](const char* painting, double zoom) {
+      qputenv("STAMP_SPOT_SPLAT", painting);
+      LayerModel layers;
+      SlideView view;
+      view.setLayerModel(&layers);
+      view.resize(640, 480);
+      view.setSpots(centres, 26.0);
+      layers.addLayer(bottom);
+      layers.addLayer(top);
+      view.setSelection({3, 40, 41, 300});
+      view.show();
+      [&] { QVERIFY(QTest::qWaitForWindowExposed(&view)); }();
+      view.centreOn({520, 300});
+      view.setZoom(zoom);
+      view.renderNow();
+      QImage image = view.grabFramebuffer();
+      qunsetenv("STAMP_SPOT_SPLAT");
+      [&] { QCOMPARE(view.spots().lastPainted(), painting[0] == '1'); }();
+      return image;
+    };
+    for (double zoom : {0.75, 0.14}) {  // 10 px discs with outlines; 1.8 px discs
+      const QImage gl = render("0", zoom), painted = render("1", zoom);
+      if (QTest::currentTestFailed()) return;
+      QCOMPARE(gl.size(), painted.size());
+      int far = 0, worst = 0, spotPixels = 0;
+      for (int y = 0; y < gl.height(); ++y)
+        for (int x = 0; x < gl.width(); ++x) {
+          const QColor a = gl.pixelColor(x, y), b = painted.pixelColor(x, y);
+          const int d = std::max({std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
+                                  std::abs(a.blue() - b.blue())});
+          worst = std::max(worst, d);
+          far += d > 8;
+          spotPixels += a != QColor(37, 38, 40);
+        }
+      qInfo("zoom %.2f: %d spot pixels, %d differ by more than 8, largest difference %d", zoom,
+            spotPixels, far, worst);
+      QVERIFY(spotPixels > 5000);
+      QVERIFY2(far <= std::max(4, spotPixels / 2000), qPrintable(QString::number(far)));
+    }
+  }
+
   void hundredThousandSpotsRecolour() {
     // A 400 x 250 grid of spots (no image): values rise along x, so each column has one colour.
     std::vector<QPointF> centres;

@@ -163,10 +163,14 @@ double bareWindowFrame(GLint filter = 0) {
   return t;
 }
 
-void benchOne(int spots) {
-  Grid g = makeGrid(spots);
-  const int frames = spots > 20000 ? 20 : 60;
-  // Ours.
+struct Ours {
+  double pan = 0, recolour = 0;
+  bool painted = false;  // spots painted by the CPU (software GL, many discs) rather than GL
+};
+
+// Our view over the grid; `painting` is STAMP_SPOT_SPLAT ("" = the view decides).
+Ours measureOurs(const Grid& g, int frames, const char* painting) {
+  qputenv("STAMP_SPOT_SPLAT", painting);
   widgets::LayerModel layers;
   widgets::SlideView view;
   view.resize(1920, 1080);
@@ -177,11 +181,24 @@ void benchOne(int spots) {
   view.fitToView();
   // The view draws into its native GL window and swaps (no widget composition).
   auto present = [&] { view.renderNow(); };
-  const double oursPan = frameTime(frames, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, present);
-  const double oursRecolour = frameTime(frames, [&](int i) {
+  Ours o;
+  o.pan = frameTime(frames, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, present);
+  o.recolour = frameTime(frames, [&](int i) {
     layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
   }, present);
+  o.painted = view.spots().lastPainted();
   view.hide();
+  qunsetenv("STAMP_SPOT_SPLAT");
+  return o;
+}
+
+void benchOne(int spots) {
+  Grid g = makeGrid(spots);
+  const int frames = spots > 20000 ? 20 : 60;
+  const Ours ours = measureOurs(g, frames, "");
+  // The same frames with every disc a GL point (what a GPU gets), when ours painted them.
+  const Ours points = ours.painted ? measureOurs(g, frames, "0") : ours;
+  const double oursPan = ours.pan, oursRecolour = ours.recolour;
 
   // QGraphicsView with one ellipse item per spot.
   QGraphicsScene scene;
@@ -215,7 +232,12 @@ void benchOne(int spots) {
     }
   }, repaintOf(port, false));
 
-  std::printf("\n%d spots, 1920x1080, whole grid in view (%d frames each)\n", spots, frames);
+  std::printf("\n%d spots, 1920x1080, whole grid in view (%d frames each; spots %s)\n", spots,
+              frames, ours.painted ? "painted by the CPU" : "drawn as GL points");
+  if (ours.painted) {
+    bench::row("  pan frame, SlideView, GL points (STAMP_SPOT_SPLAT=0)", points.pan * 1e3, "ms");
+    bench::row("  recolour frame, SlideView, GL points", points.recolour * 1e3, "ms");
+  }
   bench::row("  pan frame, SlideView (native GL window)", oursPan * 1e3, "ms");
   bench::row("  pan frame, QGraphicsView (ellipse items)", qgvPan * 1e3, "ms");
   bench::row("  pan: QGraphicsView time / ours", qgvPan / oursPan, "x");
@@ -251,12 +273,16 @@ void benchOverSlide(int spots, const char* path) {
     QThread::msleep(20);
   }
   auto present = [&] { view.renderNow(); };
+  using Path = widgets::FrameCache::Path;
   const double pan = frameTime(60, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, present);
+  const bool panShifted = view.lastFramePath() == Path::Shifted;
   const double recolour = frameTime(60, [&](int i) {
     layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
   }, present);
-  std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s)\n", spots, path, w, h,
-              view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING");
+  const bool recolourReused = view.lastFramePath() == Path::Reused;
+  std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s; slide image %s)\n",
+              spots, path, w, h, view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING",
+              panShifted && recolourReused ? "from the frame cache" : "REDRAWN");
   bench::row("  pan frame, SlideView", pan * 1e3, "ms");
   bench::row("  recolour frame, SlideView", recolour * 1e3, "ms");
 }

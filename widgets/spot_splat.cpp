@@ -1,0 +1,129 @@
+#include "widgets/spot_splat.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+namespace stamp::widgets {
+
+namespace {
+
+// Rounds a non-negative float (std::lround is a library call; this is the hot loop).
+inline std::uint32_t round0(float v) { return std::uint32_t(v + 0.5f); }
+
+// floor and ceil without a library call (x86-64's baseline has no rounding instruction).
+inline int floorInt(float v) {
+  const int i = int(v);
+  return i - (v < float(i));
+}
+inline int ceilInt(float v) { return -floorInt(-v); }
+
+// x * y / 255, rounded, for x, y in 0..255.
+inline std::uint32_t mul255(std::uint32_t x, std::uint32_t y) {
+  const std::uint32_t t = x * y + 128;
+  return (t + (t >> 8)) >> 8;
+}
+
+// "Over" for one premultiplied pixel: src colour (straight) at alpha a (0..255). Discs of one
+// layer rarely overlap, so the pixel is mostly still empty: then it is just the source.
+inline void over(std::uint8_t* p, const std::uint8_t* rgb, std::uint32_t a) {
+  if (p[3] == 0) {
+    for (int c = 0; c < 3; ++c) p[c] = std::uint8_t(mul255(rgb[c], a));
+    p[3] = std::uint8_t(a);
+    return;
+  }
+  const std::uint32_t keep = 255 - a;
+  for (int c = 0; c < 3; ++c) p[c] = std::uint8_t(mul255(rgb[c], a) + mul255(p[c], keep));
+  p[3] = std::uint8_t(a + mul255(p[3], keep));
+}
+
+// The shader's colour and alpha of one disc at `inside` pixels from its rim (kSpotShade).
+struct DiscShade {
+  std::uint8_t fill[3], ring[3] = {0, 0, 0}, rim[3] = {0, 0, 0};
+  float fillAlpha, rimAlpha = 0;  // 0..1, before the rim's anti-aliasing
+  float ringWidth = -1;       // selection ring, or -1
+  float rimWidth = -1;        // outline, or -1
+
+  DiscShade(const std::uint8_t* rgba, bool selected, const SplatLayer& l) {
+    fillAlpha = float(rgba[3]) / 255.f * l.opacity;
+    fill[0] = rgba[0], fill[1] = rgba[1], fill[2] = rgba[2];
+    if (selected) {
+      ringWidth = std::max(2.5f, 0.22f * l.radiusPx);
+      ring[0] = 255, ring[1] = 219, ring[2] = 26;  // (1, 0.86, 0.1)
+    }
+    if (l.outline && l.radiusPx > 4.5f) {  // small discs have no outline: skip its colour
+      rimWidth = 1.2f;
+      for (int c = 0; c < 3; ++c) rim[c] = std::uint8_t(round0(float(rgba[c]) * 0.35f));
+      rimAlpha = std::max(fillAlpha, 0.75f * l.opacity);
+    }
+  }
+  // Inside this many pixels from the rim a pixel is plain fill at full coverage.
+  float solidFrom() const { return std::max({0.5f, ringWidth, rimWidth}); }
+  void paint(std::uint8_t* p, float inside) const {
+    const float cover = std::clamp(inside + 0.5f, 0.f, 1.f);
+    const std::uint8_t* rgb = fill;
+    float a = fillAlpha;
+    if (inside < ringWidth) rgb = ring, a = 1.f;
+    else if (inside < rimWidth) rgb = rim, a = rimAlpha;
+    over(p, rgb, round0(a * cover * 255.f));
+  }
+};
+
+}  // namespace
+
+void SplatImage::reset(int width, int height) {
+  width_ = std::max(width, 0);
+  height_ = std::max(height, 0);
+  px_.assign(std::size_t(width_) * std::size_t(height_) * 4, 0);
+}
+
+// Pixel centres at (x + 0.5, y + 0.5); a pixel belongs to a disc when its centre is within
+// the radius, as GL's point sprite and the shader's `d > 1.0 -> discard` decide.
+void SplatImage::compositeRows(const SplatLayer& l, int rowBegin, int rowEnd) {
+  const float r = l.radiusPx, r2 = r * r;
+  for (std::size_t i = 0; i < l.count; ++i) {
+    const float cx = l.xy[2 * i], cy = l.xy[2 * i + 1];
+    // Written so that NaN (a spot without a position) fails too.
+    if (!(cy + r >= float(rowBegin) && cy - r <= float(rowEnd) && cx + r >= 0 &&
+          cx - r <= float(width_)))
+      continue;
+    const int y0 = std::max(rowBegin, ceilInt(cy - r - 0.5f));
+    const int y1 = std::min(rowEnd - 1, floorInt(cy + r - 0.5f));
+    if (y0 > y1) continue;
+    const DiscShade shade(l.rgba + 4 * i, l.selected && l.selected[i], l);
+    const float solid = r - shade.solidFrom();
+    const float solid2 = solid > 0 ? solid * solid : -1.f;
+    const std::uint32_t solidA = round0(shade.fillAlpha * 255.f);
+    std::uint8_t solidPx[4] = {0, 0, 0, 0};  // the fill over an empty pixel
+    over(solidPx, shade.fill, solidA);
+    std::uint32_t solidWord;
+    std::memcpy(&solidWord, solidPx, 4);
+    for (int y = y0; y <= y1; ++y) {
+      const float dy = float(y) + 0.5f - cy, dy2 = dy * dy;
+      const float half = std::sqrt(std::max(r2 - dy2, 0.f));
+      const int x0 = std::max(0, ceilInt(cx - half - 0.5f));
+      const int x1 = std::min(width_ - 1, floorInt(cx + half - 0.5f));
+      std::uint8_t* row = &px_[std::size_t(y) * std::size_t(width_) * 4];
+      for (int x = x0; x <= x1; ++x) {
+        const float dx = float(x) + 0.5f - cx, d2 = dx * dx + dy2;
+        std::uint8_t* p = row + 4 * x;
+        if (d2 <= solid2 && p[3] == 0) std::memcpy(p, &solidWord, 4);
+        else if (d2 <= solid2) over(p, shade.fill, solidA);
+        else if (d2 <= r2) shade.paint(p, r - std::sqrt(d2));
+      }
+    }
+  }
+}
+
+void SplatImage::composite(const SplatLayer& layer, int threads) {
+  threads = std::clamp(threads, 1, std::max(1, height_ / 64));
+  std::vector<std::thread> pool;
+  const int band = (height_ + threads - 1) / threads;
+  for (int t = 1; t < threads; ++t)
+    pool.emplace_back([&, t] { compositeRows(layer, t * band, std::min(height_, (t + 1) * band)); });
+  compositeRows(layer, 0, std::min(height_, band));
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace stamp::widgets
