@@ -50,24 +50,67 @@ Result<CsrMatrix> readCompressed(hid_t g, std::int64_t major, std::int64_t minor
   return m;
 }
 
-/// CSC (genes major) -> CSR (spots major), keeping the column order within each row.
-CsrMatrix transpose(const CsrMatrix& c) {
-  CsrMatrix t;
-  t.rows = c.cols;
-  t.cols = c.rows;
-  t.indptr.assign(std::size_t(t.rows) + 1, 0);
-  for (auto i : c.indices) t.indptr[std::size_t(i) + 1]++;
-  for (std::int64_t r = 0; r < t.rows; ++r) t.indptr[std::size_t(r) + 1] += t.indptr[std::size_t(r)];
-  t.indices.resize(c.indices.size());
-  t.data.resize(c.data.size());
-  std::vector<std::int64_t> next(t.indptr.begin(), t.indptr.end() - 1);
-  for (std::int64_t col = 0; col < c.rows; ++col)
-    for (auto k = c.indptr[std::size_t(col)]; k < c.indptr[std::size_t(col) + 1]; ++k) {
-      auto dst = next[std::size_t(c.indices[std::size_t(k)])]++;
-      t.indices[std::size_t(dst)] = std::int32_t(col);
-      t.data[std::size_t(dst)] = c.data[std::size_t(k)];
+/// CSC indptr (one entry per gene + 1) that partitions `nnz` stored values.
+Result<std::vector<std::int64_t>> readColumnPointers(hid_t g, std::int64_t nVar, std::uint64_t nnz,
+                                                     const std::string& ctx) {
+  STAMP_ASSIGN(Hid ip, h5::openDataset(g, "indptr", ctx));
+  STAMP_ASSIGN(std::vector<std::int64_t> p, h5::readInt64s(ip.get(), ctx + "/indptr"));
+  if (p.size() != std::size_t(nVar) + 1)
+    return bad(ctx, "indptr has " + std::to_string(p.size()) + " entries, expected " +
+                        std::to_string(nVar + 1));
+  if (p.front() != 0) return bad(ctx, "indptr does not start at 0");
+  for (std::size_t c = 0; c + 1 < p.size(); ++c)
+    if (p[c + 1] < p[c]) return bad(ctx, "indptr decreases at column " + std::to_string(c));
+  if (p.back() != std::int64_t(nnz))
+    return bad(ctx, "indptr ends at " + std::to_string(p.back()) + " but there are " +
+                        std::to_string(nnz) + " stored values");
+  return p;
+}
+
+/// CSC X (genes major) read straight into CSR (spots major), keeping the gene order within each
+/// spot. The CSC arrays are never held: the spot indices are streamed twice (values per spot,
+/// then where each value goes) and the values once, so the peak is the CSR plus two blocks
+/// instead of both matrices (~2x the CSR before).
+Result<CsrMatrix> readCscAsCsr(hid_t g, std::int64_t nObs, std::int64_t nVar, const std::string& ctx) {
+  STAMP_ASSIGN(Hid ix, h5::openDataset(g, "indices", ctx));
+  STAMP_ASSIGN(Hid dd, h5::openDataset(g, "data", ctx));
+  const auto shape = h5::shapeOf(ix.get());
+  if (shape != h5::shapeOf(dd.get())) return bad(ctx, "indices and data differ in length");
+  if (shape.size() != 1) return bad(ctx, "indices is not a 1-D array");
+  const std::uint64_t nnz = shape[0];
+  if (nnz > h5::readLimitBytes() / 8)
+    return bad(ctx, "X too large to load (" + std::to_string(nnz) + " stored values)",
+               ErrorCode::Unsupported);
+  STAMP_ASSIGN(auto colPtr, readColumnPointers(g, nVar, nnz, ctx));
+  const std::uint64_t block = std::max<std::uint64_t>(1, std::min<std::uint64_t>(h5::readChunkElems(), nnz));
+  std::vector<std::int32_t> spots(block);
+  std::vector<float> values(block);
+  CsrMatrix m;
+  m.rows = nObs;
+  m.cols = nVar;
+  m.indptr.assign(std::size_t(nObs) + 1, 0);
+  for (std::uint64_t first = 0; first < nnz; first += block) {  // values per spot
+    const std::uint64_t n = std::min(block, nnz - first);
+    STAMP_CHECK(h5::readIndexRange(ix.get(), nObs, first, n, spots.data(), ctx + "/indices"));
+    for (std::uint64_t k = 0; k < n; ++k) ++m.indptr[std::size_t(spots[k]) + 1];
+  }
+  for (std::size_t r = 0; r < std::size_t(nObs); ++r) m.indptr[r + 1] += m.indptr[r];
+  m.indices.resize(nnz);
+  m.data.resize(nnz);
+  std::vector<std::int64_t> next(m.indptr.begin(), m.indptr.end() - 1);
+  std::size_t gene = 0;
+  for (std::uint64_t first = 0; first < nnz; first += block) {  // each value into its spot's row
+    const std::uint64_t n = std::min(block, nnz - first);
+    STAMP_CHECK(h5::readIndexRange(ix.get(), nObs, first, n, spots.data(), ctx + "/indices"));
+    STAMP_CHECK(h5::readCountRange(dd.get(), first, n, values.data(), ctx + "/data"));
+    for (std::uint64_t k = 0; k < n; ++k) {
+      while (std::uint64_t(colPtr[gene + 1]) <= first + k) ++gene;  // past empty genes too
+      const auto dst = std::size_t(next[std::size_t(spots[k])]++);
+      m.indices[dst] = std::int32_t(gene);
+      m.data[dst] = values[k];
     }
-  return t;
+  }
+  return m;
 }
 
 /// Dense X, read in blocks of rows (see h5::forEachRowBlock) and kept sparse.
@@ -125,8 +168,7 @@ Result<CsrMatrix> readX(hid_t f, std::int64_t nObs, std::int64_t nVar, const std
     return bad(what, "X shape does not match obs (" + std::to_string(nObs) + ") x var (" +
                          std::to_string(nVar) + ")", ErrorCode::Mismatch);
   if (csr) return readCompressed(g.get(), nObs, nVar, what);
-  STAMP_ASSIGN(CsrMatrix csc, readCompressed(g.get(), nVar, nObs, what));
-  return transpose(csc);
+  return readCscAsCsr(g.get(), nObs, nVar, what);
 }
 
 bool looksEnsembl(const std::string& s) {

@@ -78,18 +78,23 @@ bool readRows(hid_t ds, const Layout& l, hid_t mem, std::uint64_t row, std::uint
   return H5Dread(ds, mem, mspace.get(), fspace.get(), H5P_DEFAULT, buf) >= 0;
 }
 
-/// Calls `sink(buf, first, count)` for consecutive blocks of the dataset converted to `mem`
-/// (elements of `elemSize` bytes). `dest(first)` gives where a block goes: the final vector for
-/// lossless conversions, or nullptr to use one scratch block that `sink` then narrows.
+/// Rows [begin, end) of a dataset, clipped to its extent (all of it by default).
+struct RowRange {
+  std::uint64_t begin = 0, end = UINT64_MAX;
+};
+
+/// Calls `sink(buf, first, count)` for consecutive blocks of the dataset's `rows` converted to
+/// `mem` (elements of `elemSize` bytes). `dest(first)` gives where a block goes: the final
+/// vector for lossless conversions, or nullptr to use one scratch block that `sink` narrows.
 template <class Dest, class Sink>
 Status forEachBlock(hid_t ds, hid_t mem, std::size_t elemSize, std::size_t chunkElems,
-                    const std::string& what, Dest dest, Sink sink) {
+                    const std::string& what, Dest dest, Sink sink, RowRange rows = {}) {
   STAMP_ASSIGN(Layout l, layoutOf(ds, what));
   if (l.n == 0) return {};
-  const std::uint64_t step = rowsPerRead(ds, l, chunkElems);
+  const std::uint64_t step = rowsPerRead(ds, l, chunkElems), end = std::min(rows.end, l.rows);
   std::vector<unsigned char> scratch;
-  for (std::uint64_t row = 0; row < l.rows; row += step) {
-    std::uint64_t nRows = std::min(step, l.rows - row), first = row * l.rowElems;
+  for (std::uint64_t row = rows.begin; row < end; row += step) {
+    std::uint64_t nRows = std::min(step, end - row), first = row * l.rowElems;
     std::uint64_t count = nRows * l.rowElems;
     void* buf = dest(first);
     if (!buf) {
@@ -161,26 +166,27 @@ Result<std::vector<std::int64_t>> enumAsInt64s(hid_t ds, const std::string& what
   return out;
 }
 
-/// Reads `out` in place, block by block, as `mem` (a lossless conversion from the file type);
-/// then the first value for which `bad` holds, if any, becomes `fail(value, position)`.
-/// `blockAny` answers for kScanBlock values at once (common/block_scan.h).
+/// Reads elements [rows.begin, rows.end) in place into `out` (element rows.begin at out[0]),
+/// block by block, as `mem` (a lossless conversion from the file type); then the first value
+/// for which `bad` holds, if any, becomes `fail(value, position)`. `blockAny` answers for
+/// kScanBlock values at once (common/block_scan.h).
 template <class T, class BlockAny, class Bad, class Fail>
-Status readInPlace(hid_t ds, hid_t mem, std::vector<T>& out, const std::string& what,
+Status readInPlace(hid_t ds, hid_t mem, T* out, RowRange rows, const std::string& what,
                    BlockAny blockAny, Bad bad, Fail fail) {
-  auto into = [&](std::uint64_t first) -> void* { return out.data() + first; };
+  auto into = [&](std::uint64_t first) -> void* { return out + (first - rows.begin); };
   auto check = [&](void*, std::uint64_t first, std::uint64_t count) -> Status {
-    const T* p = out.data() + first;
+    const T* p = out + (first - rows.begin);
     const std::size_t k = firstWhere(p, std::size_t(count), blockAny, bad);
     if (k < count) return fail(p[k], first + k);
     return {};
   };
-  return forEachBlock(ds, mem, sizeof(T), readChunkElems(), what, into, check);
+  return forEachBlock(ds, mem, sizeof(T), readChunkElems(), what, into, check, rows);
 }
 
 /// Reads through one scratch block of `Src` (as `mem`); `put(value, position)` stores a value
 /// narrowed into the result and says whether it was acceptable, else `fail(value, position)`.
 template <class Src, class Put, class Fail>
-Status readNarrowed(hid_t ds, hid_t mem, const std::string& what, Put put, Fail fail) {
+Status readNarrowed(hid_t ds, hid_t mem, RowRange rows, const std::string& what, Put put, Fail fail) {
   auto scratch = [](std::uint64_t) -> void* { return nullptr; };
   auto each = [&](void* buf, std::uint64_t first, std::uint64_t count) -> Status {
     const Src* p = static_cast<const Src*>(buf);
@@ -188,7 +194,18 @@ Status readNarrowed(hid_t ds, hid_t mem, const std::string& what, Put put, Fail 
       if (!put(p[k], first + k)) return fail(p[k], first + k);
     return {};
   };
-  return forEachBlock(ds, mem, sizeof(Src), readChunkElems(), what, scratch, each);
+  return forEachBlock(ds, mem, sizeof(Src), readChunkElems(), what, scratch, each, rows);
+}
+
+/// Elements [first, first + count) as rows: any dataset read whole (flattened), else a part of
+/// a 1-D one; refused when they are not all there.
+Result<RowRange> rangeOf(hid_t ds, std::uint64_t first, std::uint64_t count, const std::string& what) {
+  STAMP_ASSIGN(Layout l, layoutOf(ds, what));
+  if (first == 0 && count == l.n) return RowRange{0, l.rows};
+  if (l.rowElems != 1 || first > l.rows || count > l.rows - first)
+    return formatError(what, "cannot read values " + std::to_string(first) + " to " +
+                                 std::to_string(first + count) + " of " + std::to_string(l.rows));
+  return RowRange{first, first + count};
 }
 }  // namespace
 
@@ -206,67 +223,83 @@ Result<std::vector<std::int64_t>> readInt64s(hid_t ds, const std::string& what) 
     // int -> int64 is lossless except uint64 above INT64_MAX, which HDF5 clamps: still refused.
     auto huge = [](std::int64_t v) { return (v > 9'000'000'000'000'000) | (v < -9'000'000'000'000'000); };
     auto block = [&](const std::int64_t* b) { return anyInBlock(b, huge); };
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT64, out, what, block, huge, fail));
+    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT64, out.data(), {}, what, block, huge, fail));
     return out;
   }
   auto put = [&](double v, std::uint64_t i) { return integral(v) && (out[i] = std::int64_t(v), true); };
-  STAMP_CHECK(readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, what, put, fail));
+  STAMP_CHECK(readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, {}, what, put, fail));
   return out;
 }
 
-Result<std::vector<std::int32_t>> readIndices(hid_t ds, std::int64_t bound, const std::string& what) {
+Status readIndexRange(hid_t ds, std::int64_t bound, std::uint64_t first, std::uint64_t count,
+                      std::int32_t* out, const std::string& what) {
   bound = std::clamp<std::int64_t>(bound, 0, std::int64_t(INT32_MAX) + 1);  // what int32 holds
   STAMP_ASSIGN(H5T_class_t cls, numericClass(ds, what));
+  STAMP_ASSIGN(RowRange rows, rangeOf(ds, first, count, what));
   auto outside = [&](auto v, std::uint64_t i) { return indexOutside(std::int64_t(v), i, bound, what); };
   if (cls == H5T_ENUM) {  // numpy bool: rare and small, the whole-dataset path
     STAMP_ASSIGN(auto v, enumAsInt64s(ds, what));
-    for (std::size_t i = 0; i < v.size(); ++i)
+    for (std::uint64_t i = first; i < first + count; ++i)
       if (v[i] < 0 || v[i] >= bound) return outside(v[i], i);
-    return std::vector<std::int32_t>(v.begin(), v.end());
+      else out[i - first] = std::int32_t(v[i]);
+    return {};
   }
-  STAMP_ASSIGN(Layout l, layoutOf(ds, what));
-  STAMP_CHECK(checkElems(l.n, 4, what));
-  std::vector<std::int32_t> out(l.n);
   if (typeIs(ds, {H5T_STD_I8LE, H5T_STD_I8BE, H5T_STD_U8LE, H5T_STD_U8BE, H5T_STD_I16LE, H5T_STD_I16BE,
                   H5T_STD_U16LE, H5T_STD_U16BE, H5T_STD_I32LE, H5T_STD_I32BE})) {
     const auto ub = std::uint32_t(bound);  // <= 2^31: one unsigned compare also catches < 0
     auto bad = [ub](std::int32_t v) { return std::uint32_t(v) >= ub; };
     auto block = [&](const std::int32_t* b) { return anyInBlock(b, bad); };
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_INT32, out, what, block, bad, outside));
-    return out;
+    return readInPlace(ds, H5T_NATIVE_INT32, out, rows, what, block, bad, outside);
   }
   // Wider integers (int64, uint32, uint64) via an int64 block, floats via a double block: narrowed
   // here, where a value beyond int32 is an error rather than HDF5's silent clamp.
   if (cls == H5T_INTEGER) {
-    auto put = [&](std::int64_t v, std::uint64_t i) { return v >= 0 && v < bound && (out[i] = std::int32_t(v), true); };
-    STAMP_CHECK(readNarrowed<std::int64_t>(ds, H5T_NATIVE_INT64, what, put, outside));
-    return out;
+    auto put = [&](std::int64_t v, std::uint64_t i) {
+      return v >= 0 && v < bound && (out[i - first] = std::int32_t(v), true);
+    };
+    return readNarrowed<std::int64_t>(ds, H5T_NATIVE_INT64, rows, what, put, outside);
   }
-  auto put = [&](double v, std::uint64_t i) { return v >= 0 && v < double(bound) && v == std::floor(v) && (out[i] = std::int32_t(v), true); };
+  auto put = [&](double v, std::uint64_t i) {
+    return v >= 0 && v < double(bound) && v == std::floor(v) && (out[i - first] = std::int32_t(v), true);
+  };
   auto fail = [&](double v, std::uint64_t i) { return integral(v) ? outside(v, i) : notInteger(v, i, what); };
-  STAMP_CHECK(readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, what, put, fail));
+  return readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, rows, what, put, fail);
+}
+
+Result<std::vector<std::int32_t>> readIndices(hid_t ds, std::int64_t bound, const std::string& what) {
+  STAMP_ASSIGN(Layout l, layoutOf(ds, what));
+  STAMP_CHECK(checkElems(l.n, 4, what));
+  std::vector<std::int32_t> out(l.n);
+  STAMP_CHECK(readIndexRange(ds, bound, 0, l.n, out.data(), what));
   return out;
 }
 
-Result<std::vector<float>> readCounts(hid_t ds, const std::string& what) {
+Status readCountRange(hid_t ds, std::uint64_t first, std::uint64_t count, float* out,
+                      const std::string& what) {
   STAMP_ASSIGN(H5T_class_t cls, numericClass(ds, what));
+  STAMP_ASSIGN(RowRange rows, rangeOf(ds, first, count, what));
+  auto fail = [&](auto v, std::uint64_t i) { return notFiniteCount(double(v), i, what); };
   if (cls == H5T_ENUM) {  // numpy bool counts: the whole-dataset path
     STAMP_ASSIGN(auto v, readDoubles(ds, what));
-    return std::vector<float>(v.begin(), v.end());
+    std::copy(v.begin() + std::ptrdiff_t(first), v.begin() + std::ptrdiff_t(first + count), out);
+    return {};
   }
+  if (typeIs(ds, {H5T_IEEE_F32LE, H5T_IEEE_F32BE}))  // float32 as is: read in place
+    return readInPlace(ds, H5T_NATIVE_FLOAT, out, rows, what, anyNonFiniteInBlock,
+                       [](float v) { return !std::isfinite(v); }, fail);
+  // Anything else through a double block: exact for float64 and every realistic integer count,
+  // and a float64 beyond the float32 range is refused here instead of becoming inf or FLT_MAX.
+  auto put = [&](double v, std::uint64_t i) {
+    return std::fabs(v) <= double(FLT_MAX) && (out[i - first] = float(v), true);
+  };
+  return readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, rows, what, put, fail);
+}
+
+Result<std::vector<float>> readCounts(hid_t ds, const std::string& what) {
   STAMP_ASSIGN(Layout l, layoutOf(ds, what));
   STAMP_CHECK(checkElems(l.n, 4, what));
   std::vector<float> out(l.n);
-  auto fail = [&](auto v, std::uint64_t i) { return notFiniteCount(double(v), i, what); };
-  if (typeIs(ds, {H5T_IEEE_F32LE, H5T_IEEE_F32BE})) {  // float32 as is: read in place
-    STAMP_CHECK(readInPlace(ds, H5T_NATIVE_FLOAT, out, what, anyNonFiniteInBlock,
-                            [](float v) { return !std::isfinite(v); }, fail));
-    return out;
-  }
-  // Anything else through a double block: exact for float64 and every realistic integer count,
-  // and a float64 beyond the float32 range is refused here instead of becoming inf or FLT_MAX.
-  auto put = [&](double v, std::uint64_t i) { return std::fabs(v) <= double(FLT_MAX) && (out[i] = float(v), true); };
-  STAMP_CHECK(readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, what, put, fail));
+  STAMP_CHECK(readCountRange(ds, 0, l.n, out.data(), what));
   return out;
 }
 

@@ -88,6 +88,13 @@ Result<std::vector<std::int32_t>> readIndices(hid_t dataset, std::int64_t bound,
 /// Counts as float32 from any numeric type; NaN, Inf or a value beyond the float32 range is
 /// Numerical (never inf or a clamped value).
 Result<std::vector<float>> readCounts(hid_t dataset, const std::string& what);
+/// Elements [first, first + count) of a 1-D dataset into `out`, by the rules of readIndices /
+/// readCounts (positions in errors count from the dataset's start): lets a caller stream a
+/// large array in blocks instead of holding it.
+Status readIndexRange(hid_t dataset, std::int64_t bound, std::uint64_t first, std::uint64_t count,
+                      std::int32_t* out, const std::string& what);
+Status readCountRange(hid_t dataset, std::uint64_t first, std::uint64_t count, float* out,
+                      const std::string& what);
 /// `values` holds `rows` whole rows (dimension 0) from row `firstRow`, row-major, as doubles.
 using RowBlockFn = std::function<Status(const double* values, std::uint64_t firstRow, std::uint64_t rows)>;
 /// Visits a numeric dataset in blocks of whole rows of about readChunkElems() elements.

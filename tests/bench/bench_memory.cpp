@@ -100,6 +100,7 @@ double fileMiB(const fs::path& p) {
 
 struct Options {
   bool quick = false, keep = false;
+  std::string only;  // one section: slides, spots or csc
   int threads = 1;  // compute threads of the gene encoder (see spots())
   fs::path dir = fs::temp_directory_path() / "stamp-bench-memory";
   fs::path vocab = fs::path(STAMP_SOURCE_DIR).parent_path() / "shared/data/stamp-vocab";
@@ -175,6 +176,34 @@ void spots(const Options& o, double idle) {
               slope(n, adMem));
 }
 
+// The same counts stored as CSC (what some scanpy pipelines write): read straight into CSR.
+const char* kToCsc = R"PY(
+import os, sys, anndata
+a = anndata.read_h5ad(sys.argv[1]); a.X = a.X.tocsc()
+a.write_h5ad(sys.argv[2] + ".partial"); os.replace(sys.argv[2] + ".partial", sys.argv[2])
+)PY";
+
+void cscLoad(const Options& o, double idle) {
+  const std::int64_t size = o.quick ? 10000 : 50000;
+  const fs::path csr = o.dir / ("spots-" + std::to_string(size) + ".h5ad");
+  const fs::path csc = o.dir / ("spots-" + std::to_string(size) + "-csc.h5ad");
+  std::printf("\n== the h5ad of %lld spots with X stored as CSC (converted by anndata) against the CSR file;\n"
+              "   load only, peaks in MiB\n", (long long)size);
+  if (!fs::exists(csr) && !child({"gen-h5ad", csr.string(), std::to_string(size), ""}).ok) return;
+  std::ofstream(o.dir / "to_csc.py") << kToCsc;
+  if (!fs::exists(csc) && std::system(("/usr/bin/python3 " + quote((o.dir / "to_csc.py").string()) + " " +
+                                       quote(csr.string()) + " " + quote(csc.string())).c_str()) != 0) {
+    std::printf("  skipped: anndata could not write the CSC file\n");
+    return;
+  }
+  std::printf("%8s %7s %7s %6s %6s %5s\n", "X", "nnz M", "CSR MiB", "load s", "peak", "p/CSR");
+  for (const auto& [name, path] : {std::pair{"CSR", csr}, std::pair{"CSC", csc}}) {
+    Figures f = child({"h5ad", path.string(), "", "load", "1"});
+    std::printf("%8s %7.1f %7.0f %6.2f %6.0f %5.2f\n", name, f["nnz"] / 1e6, f["csr_mib"], f["load_s"],
+                f["load_peak"], (f["load_peak"] - idle) / f["csr_mib"]);
+  }
+}
+
 int runChild(int argc, char** argv) {
   const std::string c = argv[2];
   auto arg = [&](int i) { return i < argc ? std::string(argv[i]) : std::string(); };
@@ -206,7 +235,9 @@ int main(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--dir" && i + 1 < argc) o.dir = argv[++i];
     else if (a == "--threads" && i + 1 < argc) o.threads = std::atoi(argv[++i]);
-    else return std::fprintf(stderr, "usage: bench_memory [--quick] [--keep] [--dir FOLDER] [--threads N (0 = all)]\n"), 2;
+    else if (a == "--only" && i + 1 < argc) o.only = argv[++i];
+    else return std::fprintf(stderr, "usage: bench_memory [--quick] [--keep] [--dir FOLDER] [--threads N (0 = all)]"
+                                     " [--only slides|spots|csc]\n"), 2;
   }
   fs::create_directories(o.dir);
   const double freeGiB = double(fs::space(o.dir).available) / (1 << 30);
@@ -216,8 +247,9 @@ int main(int argc, char** argv) {
   if (freeGiB < (o.quick ? 2 : 8)) return std::printf("skipped: not enough free disk for the fixtures\n"), 0;
   const double idle = child({"idle"})["peak_rss"];
   const double t0 = now();
-  slides(o, idle);
-  spots(o, idle);
+  if (o.only.empty() || o.only == "slides") slides(o, idle);
+  if (o.only.empty() || o.only == "spots") spots(o, idle);
+  if (o.only.empty() || o.only == "csc") cscLoad(o, idle);
   std::printf("\ntotal %.0f s; load average %s\n", now() - t0, shell("cut -d' ' -f1-3 /proc/loadavg").c_str());
   if (!o.keep) fs::remove_all(o.dir);
   return 0;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "st/h5ad.h"
+#include "st/hdf5_util.h"
 #include "st_test_helpers.h"
 
 namespace stamp::test::st {
@@ -65,6 +66,13 @@ broken("bad_codes.h5ad", setdata("obs/cluster/codes", np.array([0, 1, 7, 0, 2], 
 broken("bad_shape.h5ad", lambda f: f["X"].attrs.__setitem__("shape", np.array([5, 3])))
 broken("bad_column.h5ad", setdata("obs/score", np.array([1.0, 2.0])))
 broken("no_obs.h5ad", lambda f: f.__delitem__("obs"))
+# CSC X per gene: A rows 1,3; B rows 0,3,4; C row 3; D rows 0,3 (data 3,1, 1,1,5, 1, 2,1).
+def broken_csc(name, fn):
+    shutil.copy(out + "/csc.h5ad", out + "/" + name)
+    with h5py.File(out + "/" + name, "a") as f: fn(f)
+broken_csc("csc_bad_spot.h5ad", setdata("X/indices", np.array([1, 3, 0, 3, 9, 3, 0, 3], dtype=np.int64)))
+broken_csc("csc_bad_indptr.h5ad", setdata("X/indptr", np.array([0, 5, 2, 6, 8], dtype=np.int32)))
+broken_csc("csc_nan.h5ad", setdata("X/data", np.array([3, 1, 1, 1, 5, 1, 2, np.nan], dtype=np.float32)))
 def odd_column(f):  # an encoding from the future, and a 2-D column
     g = f["obs"].create_group("odd"); g.attrs["encoding-type"] = "awkward-array"
     f["obs/wide"] = np.zeros((5, 2))
@@ -150,6 +158,44 @@ TEST_F(H5adFromPython, CscX) {
   auto s = readH5ad(file("csc.h5ad"));
   ASSERT_TRUE(s.ok()) << s.error().describe();
   expectFullSample(*s);
+}
+
+// CSC X is streamed into CSR block by block: every block boundary gives the CSR file's matrix.
+TEST_F(H5adFromPython, CscAcrossBlockBoundariesEqualsCsr) {
+  auto csr = readH5ad(file("csr.h5ad"));
+  ASSERT_TRUE(csr.ok()) << csr.error().describe();
+  const std::size_t old = h5::readChunkElems();
+  for (std::size_t block : {1, 2, 3, 5, 8}) {
+    h5::setReadChunkElems(block);
+    auto csc = readH5ad(file("csc.h5ad"));
+    h5::setReadChunkElems(old);
+    ASSERT_TRUE(csc.ok()) << block << ": " << csc.error().describe();
+    EXPECT_EQ(csc->counts.indptr, csr->counts.indptr) << block;
+    EXPECT_EQ(csc->counts.indices, csr->counts.indices) << block;
+    EXPECT_EQ(csc->counts.data, csr->counts.data) << block;
+  }
+}
+
+TEST_F(H5adFromPython, BrokenCscIsRefusedAtItsPosition) {
+  struct Case {
+    const char* name;
+    ErrorCode code;
+    const char* says;
+  } cases[] = {
+      {"csc_bad_spot.h5ad", ErrorCode::OutOfRange, "index 9 at position 4"},
+      {"csc_bad_indptr.h5ad", ErrorCode::Format, "indptr decreases at column 1"},
+      {"csc_nan.h5ad", ErrorCode::Numerical, "at position 7"},
+  };
+  const std::size_t old = h5::readChunkElems();
+  h5::setReadChunkElems(3);  // the bad value in a later block
+  for (const auto& c : cases) {
+    auto r = readH5ad(file(c.name));
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.error().code, c.code) << c.name << ": " << r.error().describe();
+    EXPECT_NE(r.error().describe().find(c.name), std::string::npos) << r.error().describe();
+    EXPECT_NE(r.error().describe().find(c.says), std::string::npos) << r.error().describe();
+  }
+  h5::setReadChunkElems(old);
 }
 
 TEST_F(H5adFromPython, DenseIntegerX) {
