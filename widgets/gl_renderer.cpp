@@ -144,7 +144,7 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     texSize = size;
-  } else {
+  } else if (rgba) {
     glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, size.width(), size.height(), GL_RGBA,
                     GL_UNSIGNED_BYTE, rgba);
   }

@@ -55,8 +55,8 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   /// The current viewport's size in device pixels.
   QSize viewportSize();
   /// Uploads premultiplied RGBA8 pixels (rows top-down) of the viewport's size into `tex`
-  /// (created when 0, reshaped when `texSize` differs) and draws them 1:1 over the viewport
-  /// ("over" blending).
+  /// (created when 0, reshaped when `texSize` differs; nothing uploaded when `rgba` is null:
+  /// `tex` already holds them) and draws them 1:1 over the viewport ("over" blending).
   void drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8_t* rgba, const QSize& size);
 
   /// A GL buffer holding `bytes` bytes (created or refilled).

@@ -14,6 +14,7 @@ void SpotOverlay::setSpots(std::vector<QPointF> centres, double diameter) {
   selection_.clear();
   selectedMask_.assign(centres_.size(), 0);
   centresDirty_ = selectionDirty_ = true;
+  ++spotsVersion_;
   buildGrid();
 }
 
@@ -73,6 +74,7 @@ void SpotOverlay::setSelection(std::vector<int> spots) {
   selectedMask_.assign(centres_.size(), 0);
   for (int i : selection_) selectedMask_[std::size_t(i)] = 1;
   selectionDirty_ = true;
+  ++selectionVersion_;
 }
 
 void SpotOverlay::syncBuffers(GlRenderer& gl, const LayerModel& layers) {
@@ -117,6 +119,8 @@ std::size_t SpotOverlay::toDevice(const QMatrix4x4& proj, const QSize& px, float
   const float w = float(px.width()), h = float(px.height());
   const float ax = proj(0, 0) * 0.5f * w, bx = (proj(0, 3) + 1) * 0.5f * w;
   const float ay = -proj(1, 1) * 0.5f * h, by = (1 - proj(1, 3)) * 0.5f * h;
+  deviceScale_ = QPointF(ax, ay);
+  deviceOffset_ = QPointF(bx, by);
   deviceXy_.resize(centres_.size() * 2);
   std::size_t inView = 0;
   for (std::size_t i = 0; i < centres_.size(); ++i) {
@@ -128,17 +132,23 @@ std::size_t SpotOverlay::toDevice(const QMatrix4x4& proj, const QSize& px, float
   return inView;
 }
 
-bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
-                              float pxPerFrame) {
-  const float radiusPx = std::max(float(radius()) * pxPerFrame, 1.5f);
-  const auto mode = gl.spotPainting();
-  const bool always = mode == GlRenderer::SpotPainting::Always;
-  if (mode == GlRenderer::SpotPainting::Never || radiusPx > 32 ||
-      (!always && centres_.size() < kPaintFromSpots))
-    return false;
-  const QSize px = gl.viewportSize();
-  if (toDevice(proj, px, radiusPx) < kPaintFromSpots && !always) return false;
-  painted_.reset(px.width(), px.height());
+SpotOverlay::PaintKey SpotOverlay::paintKey(const LayerModel& layers, const QSize& px,
+                                            float radiusPx) const {
+  PaintKey k;
+  k.scale = deviceScale_;
+  k.px = px;
+  k.radiusPx = radiusPx;
+  k.outline = outlines_;
+  k.spots = spotsVersion_;
+  k.selection = selectionVersion_;
+  for (int row = layers.count() - 1; row >= 0; --row)
+    if (layers.layer(row).visible)
+      k.layers.push_back({double(layers.layerId(row)), double(layers.colorVersion(row)),
+                          double(layers.layer(row).opacity)});
+  return k;
+}
+
+void SpotOverlay::paintLayers(const LayerModel& layers, float radiusPx, const SplatImage::Box& clip) {
   const int threads = int(std::max(1u, std::thread::hardware_concurrency()));
   for (int row = layers.count() - 1; row >= 0; --row) {
     const Layer& layer = layers.layer(row);
@@ -151,7 +161,42 @@ bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QM
     l.radiusPx = radiusPx;
     l.opacity = layer.opacity;
     l.outline = outlines_;
-    painted_.composite(l, threads);
+    painted_.composite(l, clip, threads);
+  }
+}
+
+bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                              float pxPerFrame) {
+  const float radiusPx = std::max(float(radius()) * pxPerFrame, 1.5f);
+  const auto mode = gl.spotPainting();
+  const bool always = mode == GlRenderer::SpotPainting::Always;
+  if (mode == GlRenderer::SpotPainting::Never || radiusPx > 32 ||
+      (!always && centres_.size() < kPaintFromSpots))
+    return false;
+  const QSize px = gl.viewportSize();
+  if (toDevice(proj, px, radiusPx) < kPaintFromSpots && !always) return false;
+  PaintKey key = paintKey(layers, px, radiusPx);
+  // Like the frame cache: a pan by whole pixels shifts the image and paints the uncovered
+  // strips; a frame that changes nothing of the spots (hover, lasso) reuses the texture.
+  const QPointF d = paintedOffset_ - deviceOffset_;
+  const QPoint whole(int(std::lround(d.x())), int(std::lround(d.y())));
+  const bool same = paintedValid_ && key == paintedKey_ && std::abs(d.x() - whole.x()) < 1e-2 &&
+                    std::abs(d.y() - whole.y()) < 1e-2;
+  if (same && whole.isNull()) {
+    gl.drawViewportImage(paintedTex_, paintedTexSize_, nullptr, px);
+    return true;
+  }
+  if (same) {
+    const auto [cols, rows] = painted_.shift(whole.x(), whole.y());
+    paintLayers(layers, radiusPx, cols);
+    paintLayers(layers, radiusPx, rows);
+    paintedOffset_ -= QPointF(whole);
+  } else {
+    painted_.reset(px.width(), px.height());
+    paintLayers(layers, radiusPx, painted_.all());
+    paintedKey_ = std::move(key);
+    paintedOffset_ = deviceOffset_;
+    paintedValid_ = true;
   }
   gl.drawViewportImage(paintedTex_, paintedTexSize_, painted_.data(), px);
   return true;
@@ -163,6 +208,7 @@ void SpotOverlay::draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x
   syncBuffers(gl, layers);
   lastPainted_ = drawPainted(gl, layers, proj, pxPerFrame);
   if (lastPainted_) return;
+  paintedValid_ = false;  // the texture is not kept up to date meanwhile
   for (int row = layers.count() - 1; row >= 0; --row) {
     const Layer& layer = layers.layer(row);
     if (!layer.visible) continue;
@@ -183,6 +229,7 @@ void SpotOverlay::releaseGl(GlRenderer& gl) {
   colorBuffers_.clear();
   gl.deleteTexture(paintedTex_);
   paintedTex_ = 0;
+  paintedValid_ = false;
   paintedTexSize_ = {};
   centreBuffer_ = selectedBuffer_ = 0;
   centresDirty_ = selectionDirty_ = true;

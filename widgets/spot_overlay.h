@@ -6,6 +6,7 @@
 #include <QPolygonF>
 #include <QMatrix4x4>
 #include <QSize>
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -55,8 +56,21 @@ class SpotOverlay {
   void syncBuffers(GlRenderer& gl, const LayerModel& layers);
   /// Paints the layers on the CPU and draws the image, where that is the faster way (a
   /// software rasteriser, many small discs in view); false when it is not.
+  /// What the painted image depends on besides the pan.
+  struct PaintKey {
+    QPointF scale;  // device pixels per frame pixel (x, y)
+    QSize px;
+    float radiusPx = 0;
+    bool outline = false;
+    std::uint64_t spots = 0, selection = 0;
+    std::vector<std::array<double, 3>> layers;  // visible ones bottom-up: id, colours, opacity
+    bool operator==(const PaintKey&) const = default;
+  };
   /// Fills deviceXy_ with the centres in device pixels; returns how many discs reach into view.
   std::size_t toDevice(const QMatrix4x4& proj, const QSize& px, float radiusPx);
+  PaintKey paintKey(const LayerModel& layers, const QSize& px, float radiusPx) const;
+  /// Composites the visible layers bottom-up into painted_ within `clip`.
+  void paintLayers(const LayerModel& layers, float radiusPx, const SplatImage::Box& clip);
   bool drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
                    float pxPerFrame);
 
@@ -76,6 +90,11 @@ class SpotOverlay {
   std::vector<float> deviceXy_;
   GLuint paintedTex_ = 0;
   bool lastPainted_ = false;
+  QPointF deviceScale_, deviceOffset_;  // this frame's frame -> device mapping
+  PaintKey paintedKey_;                  // what painted_ shows, with its own offset
+  QPointF paintedOffset_;
+  bool paintedValid_ = false;
+  std::uint64_t spotsVersion_ = 0, selectionVersion_ = 0;
   QSize paintedTexSize_;
 };
 

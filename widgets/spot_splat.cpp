@@ -80,13 +80,14 @@ void SplatImage::reset(int width, int height) {
 
 // Pixel centres at (x + 0.5, y + 0.5); a pixel belongs to a disc when its centre is within
 // the radius, as GL's point sprite and the shader's `d > 1.0 -> discard` decide.
-void SplatImage::compositeRows(const SplatLayer& l, int rowBegin, int rowEnd) {
+void SplatImage::compositeBox(const SplatLayer& l, const Box& clip) {
   const float r = l.radiusPx, r2 = r * r;
+  const int rowBegin = clip.y0, rowEnd = clip.y1;
   for (std::size_t i = 0; i < l.count; ++i) {
     const float cx = l.xy[2 * i], cy = l.xy[2 * i + 1];
     // Written so that NaN (a spot without a position) fails too.
-    if (!(cy + r >= float(rowBegin) && cy - r <= float(rowEnd) && cx + r >= 0 &&
-          cx - r <= float(width_)))
+    if (!(cy + r >= float(rowBegin) && cy - r <= float(rowEnd) && cx + r >= float(clip.x0) &&
+          cx - r <= float(clip.x1)))
       continue;
     const int y0 = std::max(rowBegin, ceilInt(cy - r - 0.5f));
     const int y1 = std::min(rowEnd - 1, floorInt(cy + r - 0.5f));
@@ -102,8 +103,8 @@ void SplatImage::compositeRows(const SplatLayer& l, int rowBegin, int rowEnd) {
     for (int y = y0; y <= y1; ++y) {
       const float dy = float(y) + 0.5f - cy, dy2 = dy * dy;
       const float half = std::sqrt(std::max(r2 - dy2, 0.f));
-      const int x0 = std::max(0, ceilInt(cx - half - 0.5f));
-      const int x1 = std::min(width_ - 1, floorInt(cx + half - 0.5f));
+      const int x0 = std::max(clip.x0, ceilInt(cx - half - 0.5f));
+      const int x1 = std::min(clip.x1 - 1, floorInt(cx + half - 0.5f));
       std::uint8_t* row = &px_[std::size_t(y) * std::size_t(width_) * 4];
       for (int x = x0; x <= x1; ++x) {
         const float dx = float(x) + 0.5f - cx, d2 = dx * dx + dy2;
@@ -116,14 +117,48 @@ void SplatImage::compositeRows(const SplatLayer& l, int rowBegin, int rowEnd) {
   }
 }
 
-void SplatImage::composite(const SplatLayer& layer, int threads) {
-  threads = std::clamp(threads, 1, std::max(1, height_ / 64));
+void SplatImage::composite(const SplatLayer& layer, const Box& clip, int threads) {
+  const Box c{std::max(clip.x0, 0), std::max(clip.y0, 0), std::min(clip.x1, width_),
+              std::min(clip.y1, height_)};
+  if (c.empty()) return;
+  threads = std::clamp(threads, 1, std::max(1, (c.y1 - c.y0) / 64));
   std::vector<std::thread> pool;
-  const int band = (height_ + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t)
-    pool.emplace_back([&, t] { compositeRows(layer, t * band, std::min(height_, (t + 1) * band)); });
-  compositeRows(layer, 0, std::min(height_, band));
+  const int band = (c.y1 - c.y0 + threads - 1) / threads;
+  auto bandBox = [&](int t) {
+    return Box{c.x0, c.y0 + t * band, c.x1, std::min(c.y1, c.y0 + (t + 1) * band)};
+  };
+  for (int t = 1; t < threads; ++t) pool.emplace_back([&, t] { compositeBox(layer, bandBox(t)); });
+  compositeBox(layer, bandBox(0));
   for (auto& th : pool) th.join();
+}
+
+std::pair<SplatImage::Box, SplatImage::Box> SplatImage::shift(int dx, int dy) {
+  const int w = width_, h = height_;
+  if (std::abs(dx) >= w || std::abs(dy) >= h) {
+    std::fill(px_.begin(), px_.end(), 0);
+    return {all(), Box{}};
+  }
+  const std::size_t stride = std::size_t(w) * 4;
+  const std::size_t keep = std::size_t(w - std::abs(dx)) * 4;
+  auto moveRow = [&](int y) {  // new row y = old row y + dy, shifted by dx
+    std::uint8_t* dst = &px_[std::size_t(y) * stride];
+    const std::uint8_t* src = &px_[std::size_t(y + dy) * stride];
+    if (dx >= 0) std::memmove(dst, src + std::size_t(dx) * 4, keep);
+    else std::memmove(dst + std::size_t(-dx) * 4, src, keep);
+  };
+  // Rows in the order that never reads a row already overwritten.
+  if (dy >= 0)
+    for (int y = 0; y < h - dy; ++y) moveRow(y);
+  else
+    for (int y = h - 1; y >= -dy; --y) moveRow(y);
+  const Box rows = dy > 0 ? Box{0, h - dy, w, h} : Box{0, 0, w, -dy};
+  // The columns' strip leaves out the rows' one: a pixel in both must be painted once.
+  const int y0 = dy < 0 ? -dy : 0, y1 = dy > 0 ? h - dy : h;
+  const Box cols = dx > 0 ? Box{w - dx, y0, w, y1} : Box{0, y0, -dx, y1};
+  for (const Box& b : {cols, rows})
+    for (int y = b.y0; y < b.y1; ++y)
+      std::memset(&px_[std::size_t(y) * stride + std::size_t(b.x0) * 4], 0, std::size_t(b.x1 - b.x0) * 4);
+  return {dx ? cols : Box{}, dy ? rows : Box{}};
 }
 
 }  // namespace stamp::widgets

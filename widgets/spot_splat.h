@@ -6,6 +6,7 @@
 /// one image (bench_render). No Qt, no GL: the view uploads the image.
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace stamp::widgets {
@@ -33,10 +34,20 @@ class SplatImage {
   /// The premultiplied pixel at (x, y).
   const std::uint8_t* at(int x, int y) const { return &px_[(std::size_t(y) * width_ + x) * 4]; }
 
-  /// Composites `layer` over the image, rows split across up to `threads` threads.
-  void composite(const SplatLayer& layer, int threads);
-  /// The rows [rowBegin, rowEnd) of composite() (one thread's band).
-  void compositeRows(const SplatLayer& layer, int rowBegin, int rowEnd);
+  /// A pixel rectangle [x0, x1) x [y0, y1).
+  struct Box {
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    bool empty() const { return x0 >= x1 || y0 >= y1; }
+  };
+  Box all() const { return {0, 0, width_, height_}; }
+
+  /// Composites `layer` over the pixels in `clip`, rows split across up to `threads` threads.
+  void composite(const SplatLayer& layer, const Box& clip, int threads);
+  /// composite() of one thread: the pixels in `clip` only.
+  void compositeBox(const SplatLayer& layer, const Box& clip);
+  /// Moves the content by (-dx, -dy) (a view panned by (dx, dy) device pixels) and clears what
+  /// is uncovered; returns the uncovered strips (at most two; empty boxes when none).
+  std::pair<Box, Box> shift(int dx, int dy);
 
  private:
   int width_ = 0, height_ = 0;
