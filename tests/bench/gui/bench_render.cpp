@@ -280,9 +280,11 @@ void benchOverSlide(int spots, const char* path) {
     layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
   }, present);
   const bool recolourReused = view.lastFramePath() == Path::Reused;
-  std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s; slide image %s)\n",
-              spots, path, w, h, view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING",
-              panShifted && recolourReused ? "from the frame cache" : "REDRAWN");
+  std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s; slide image %s;"
+              " spots %s)\n", spots, path, w, h,
+              view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING",
+              panShifted && recolourReused ? "from the frame cache" : "REDRAWN",
+              view.spots().lastPainted() ? "painted by the CPU" : "drawn as GL points");
   bench::row("  pan frame, SlideView", pan * 1e3, "ms");
   bench::row("  recolour frame, SlideView", recolour * 1e3, "ms");
 }
@@ -307,6 +309,7 @@ int main(int argc, char** argv) {
   for (int spots : counts) benchOne(spots);
   // A real slide when the shared data is there (run from the repository root), else skipped.
   const char* slide = std::getenv("STAMP_BENCH_SLIDE");
-  benchOverSlide(5000, slide ? slide : "../shared/data/slides/CMU-1-Small-Region.svs");
+  for (int spots : {5000, 100000})  // Visium; Visium HD-like bins
+    benchOverSlide(spots, slide ? slide : "../shared/data/slides/CMU-1-Small-Region.svs");
   return 0;
 }
