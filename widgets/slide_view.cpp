@@ -238,8 +238,9 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
     f->glClear(GL_COLOR_BUFFER_BIT);
     if (!gl_ || !gl_->ready()) return;
-    const QRectF only(view_.toFrame(QPointF(region.topLeft()) / dpr),
-                      view_.toFrame(QPointF(region.topLeft() + QPoint(region.width(), region.height())) / dpr));
+    // A strip the frame cache uncovered: only the tiles reaching into it (in frame pixels).
+    const QRectF widget(QPointF(region.topLeft()) / dpr, QSizeF(region.size()) / dpr);
+    const QRectF only(view_.toFrame(widget.topLeft()), view_.toFrame(widget.bottomRight()));
     tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only);
   };
   if (!gl_ || !gl_->ready() || !tiles_.hasImage()) background(QRect(QPoint(0, 0), px));

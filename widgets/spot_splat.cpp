@@ -157,7 +157,8 @@ std::pair<SplatImage::Box, SplatImage::Box> SplatImage::shift(int dx, int dy) {
   const Box cols = dx > 0 ? Box{w - dx, y0, w, y1} : Box{0, y0, -dx, y1};
   for (const Box& b : {cols, rows})
     for (int y = b.y0; y < b.y1; ++y)
-      std::memset(&px_[std::size_t(y) * stride + std::size_t(b.x0) * 4], 0, std::size_t(b.x1 - b.x0) * 4);
+      std::memset(&px_[std::size_t(y) * stride + std::size_t(b.x0) * 4], 0,
+                  std::size_t(b.x1 - b.x0) * 4);
   return {dx ? cols : Box{}, dy ? rows : Box{}};
 }
 

@@ -82,7 +82,8 @@ Result<CsrMatrix> readCscAsCsr(hid_t g, std::int64_t nObs, std::int64_t nVar, co
     return bad(ctx, "X too large to load (" + std::to_string(nnz) + " stored values)",
                ErrorCode::Unsupported);
   STAMP_ASSIGN(auto colPtr, readColumnPointers(g, nVar, nnz, ctx));
-  const std::uint64_t block = std::max<std::uint64_t>(1, std::min<std::uint64_t>(h5::readChunkElems(), nnz));
+  const std::uint64_t block =
+      std::max<std::uint64_t>(1, std::min<std::uint64_t>(h5::readChunkElems(), nnz));
   std::vector<std::int32_t> spots(block);
   std::vector<float> values(block);
   CsrMatrix m;

@@ -262,7 +262,9 @@ Status readIndexRange(hid_t ds, std::int64_t bound, std::uint64_t first, std::ui
   auto put = [&](double v, std::uint64_t i) {
     return v >= 0 && v < double(bound) && v == std::floor(v) && (out[i - first] = std::int32_t(v), true);
   };
-  auto fail = [&](double v, std::uint64_t i) { return integral(v) ? outside(v, i) : notInteger(v, i, what); };
+  auto fail = [&](double v, std::uint64_t i) {
+    return integral(v) ? outside(v, i) : notInteger(v, i, what);
+  };
   return readNarrowed<double>(ds, H5T_NATIVE_DOUBLE, rows, what, put, fail);
 }
 

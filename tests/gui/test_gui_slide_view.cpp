@@ -69,6 +69,19 @@ double labelMicrometres(const std::string& label) {
   return label.find("mm") != std::string::npos ? v * 1000 : v;
 }
 
+// The largest difference of any colour channel at any pixel of two images of one size.
+int channelDifference(const QColor& a, const QColor& b) {
+  return std::max({std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
+                   std::abs(a.blue() - b.blue())});
+}
+int largestDifference(const QImage& a, const QImage& b) {
+  int worst = 0;
+  for (int y = 0; y < a.height(); ++y)
+    for (int x = 0; x < a.width(); ++x)
+      worst = std::max(worst, channelDifference(a.pixelColor(x, y), b.pixelColor(x, y)));
+  return worst;
+}
+
 bool colorClose(const QColor& a, const Rgba8& b, int tol = 8) {
   return std::abs(a.red() - b.r) <= tol && std::abs(a.green() - b.g) <= tol &&
          std::abs(a.blue() - b.b) <= tol;
@@ -144,13 +157,7 @@ class SlideViewTest : public QObject {
     QVERIFY(guitest::waitForTiles(*view_));
     const QImage fresh = view_->grabFramebuffer();  // drawn afresh, or a copy of that (no pan)
     QCOMPARE(panned.size(), fresh.size());
-    int worst = 0;
-    for (int y = 0; y < panned.height(); ++y)
-      for (int x = 0; x < panned.width(); ++x) {
-        const QColor a = panned.pixelColor(x, y), b = fresh.pixelColor(x, y);
-        worst = std::max({worst, std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
-                          std::abs(a.blue() - b.blue())});
-      }
+    const int worst = largestDifference(panned, fresh);
     QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
   }
 
@@ -394,9 +401,8 @@ class SlideViewTest : public QObject {
       int far = 0, worst = 0, spotPixels = 0;
       for (int y = 0; y < gl.height(); ++y)
         for (int x = 0; x < gl.width(); ++x) {
-          const QColor a = gl.pixelColor(x, y), b = painted.pixelColor(x, y);
-          const int d = std::max({std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
-                                  std::abs(a.blue() - b.blue())});
+          const QColor a = gl.pixelColor(x, y);
+          const int d = channelDifference(a, painted.pixelColor(x, y));
           worst = std::max(worst, d);
           far += d > 8;
           spotPixels += a != QColor(37, 38, 40);
@@ -451,13 +457,7 @@ class SlideViewTest : public QObject {
     qunsetenv("STAMP_SPOT_SPLAT");
     QVERIFY(view.spots().lastPainted() && fresh.spots().lastPainted());
     QCOMPARE(panned.size(), expected.size());
-    int worst = 0;
-    for (int y = 0; y < panned.height(); ++y)
-      for (int x = 0; x < panned.width(); ++x) {
-        const QColor a = panned.pixelColor(x, y), b = expected.pixelColor(x, y);
-        worst = std::max({worst, std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
-                          std::abs(a.blue() - b.blue())});
-      }
+    const int worst = largestDifference(panned, expected);
     QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
   }
 
