@@ -16,16 +16,21 @@ bool FrameCache::ensureBuffers(const QSize& px) {
   if (fbo_[0] && size_ == px) return true;
   release();
   glGenFramebuffers(2, fbo_);
-  glGenRenderbuffers(2, rb_);
+  glGenTextures(2, tex_);
   bool ok = true;
   for (int i = 0; i < 2; ++i) {
-    glBindRenderbuffer(GL_RENDERBUFFER, rb_[i]);
-    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, px.width(), px.height());
+    // Textures rather than renderbuffers: a pass may sample the image (texelFetch) instead of
+    // copying it.
+    glBindTexture(GL_TEXTURE_2D, tex_[i]);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, px.width(), px.height(), 0, GL_RGBA,
+                 GL_UNSIGNED_BYTE, nullptr);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glBindFramebuffer(GL_FRAMEBUFFER, fbo_[i]);
-    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, rb_[i]);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex_[i], 0);
     ok = ok && glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
   }
-  glBindRenderbuffer(GL_RENDERBUFFER, 0);
+  glBindTexture(GL_TEXTURE_2D, 0);
   size_ = px;
   if (!ok) release();
   return ok;
@@ -34,9 +39,9 @@ bool FrameCache::ensureBuffers(const QSize& px) {
 void FrameCache::release() {
   if (initialized_ && fbo_[0]) {
     glDeleteFramebuffers(2, fbo_);
-    glDeleteRenderbuffers(2, rb_);
+    glDeleteTextures(2, tex_);
   }
-  fbo_[0] = fbo_[1] = rb_[0] = rb_[1] = 0;
+  fbo_[0] = fbo_[1] = tex_[0] = tex_[1] = 0;
   size_ = {};
   valid_ = false;
 }
@@ -67,7 +72,7 @@ void FrameCache::drawStrips(const QPoint& shift, const Render& render) {
 }
 
 void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo,
-                         const Render& render) {
+                         const Render& render, bool leaveInCache) {
   if (!initialized_) {
     initializeOpenGLFunctions();
     initialized_ = true;
@@ -111,7 +116,7 @@ void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo
     lastPath_ = Path::Shifted;
   }
   const QRect all(QPoint(0, 0), size_);
-  blit(fbo_[front_], targetFbo, all, all);
+  if (!leaveInCache) blit(fbo_[front_], targetFbo, all, all);
   glBindFramebuffer(GL_FRAMEBUFFER, targetFbo);
 }
 

@@ -33,7 +33,12 @@ class FrameCache : protected QOpenGLExtraFunctions {
   /// Puts the image for `key` with its top-left at frame point `origin` into `targetFbo`:
   /// from the cache where it can, else by `render` (into the cache when the zoom did not just
   /// change, so that the next frame can reuse it; straight into the target while zooming).
-  void present(const Key& key, const QPointF& origin, GLuint targetFbo, const Render& render);
+  /// With `leaveInCache`, a cached image is not copied: the caller draws texture() into the
+  /// target itself (with what goes over it, in one pass); lastPath() is then not Direct.
+  void present(const Key& key, const QPointF& origin, GLuint targetFbo, const Render& render,
+               bool leaveInCache = false);
+  /// The texture holding the image (framebuffer rows, bottom-up) after present().
+  GLuint texture() const { return tex_[front_]; }
   /// Forgets the image (the next frame draws it afresh).
   void invalidate() { valid_ = false; }
   /// Frees the buffers (before the context goes away).
@@ -49,7 +54,7 @@ class FrameCache : protected QOpenGLExtraFunctions {
   void blit(GLuint from, GLuint to, const QRect& src, const QRect& dst);
 
   bool initialized_ = false;
-  GLuint fbo_[2] = {0, 0}, rb_[2] = {0, 0};
+  GLuint fbo_[2] = {0, 0}, tex_[2] = {0, 0};
   QSize size_;
   int front_ = 0;       // the buffer holding the image
   bool valid_ = false;

@@ -249,17 +249,25 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     f->glEnable(GL_BLEND);
     // Keep destination alpha at 1 so grabbed frames are opaque.
     f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+    const QMatrix4x4 proj = view_.projection();
+    const float pxPerFrame = float(view_.zoom * dpr);
+    const bool painted = layers_ && spots_.prepare(*gl_, *layers_, proj, pxPerFrame);
+    GLuint under = 0;
     if (tiles_.hasImage()) {
-      // Tiles come from the frame cache when only the pan or the spots changed.
+      // Tiles come from the frame cache when only the pan or the spots changed. Painted spots
+      // (nothing between them and the slide) go over the cached image in the same pass.
+      const bool compose = painted && !heatmap_.hasImage();
       GLint target = 0;
       f->glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
       tiles_.uploadArrived(*gl_, view_.visibleFrameRect());
       const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version()};
-      frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background);
+      frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background,
+                          compose);
+      if (compose && frameCache_.lastPath() != FrameCache::Path::Direct)
+        under = frameCache_.texture();
     }
-    heatmap_.draw(*f, view_.projection());
-    if (layers_)
-      spots_.draw(*gl_, *layers_, view_.projection(), float(view_.zoom * dpr));
+    heatmap_.draw(*f, proj);
+    if (layers_) spots_.draw(*gl_, *layers_, proj, pxPerFrame, under);
   }
   paintOverlay(overlayTarget);
 }

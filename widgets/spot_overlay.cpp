@@ -165,8 +165,8 @@ void SpotOverlay::paintLayers(const LayerModel& layers, float radiusPx, const Sp
   }
 }
 
-bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
-                              float pxPerFrame) {
+bool SpotOverlay::paint(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                        float pxPerFrame) {
   const float radiusPx = std::max(float(radius()) * pxPerFrame, 1.5f);
   const auto mode = gl.spotPainting();
   const bool always = mode == GlRenderer::SpotPainting::Always;
@@ -182,10 +182,7 @@ bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QM
   const QPoint whole(int(std::lround(d.x())), int(std::lround(d.y())));
   const bool same = paintedValid_ && key == paintedKey_ && std::abs(d.x() - whole.x()) < 1e-2 &&
                     std::abs(d.y() - whole.y()) < 1e-2;
-  if (same && whole.isNull()) {
-    gl.drawViewportImage(paintedTex_, paintedTexSize_, nullptr, px);
-    return true;
-  }
+  if (same && whole.isNull()) return true;  // the texture holds it already
   if (same) {
     const auto [cols, rows] = painted_.shift(whole.x(), whole.y());
     paintLayers(layers, radiusPx, cols);
@@ -198,17 +195,30 @@ bool SpotOverlay::drawPainted(GlRenderer& gl, const LayerModel& layers, const QM
     paintedOffset_ = deviceOffset_;
     paintedValid_ = true;
   }
-  gl.drawViewportImage(paintedTex_, paintedTexSize_, painted_.data(), px);
+  upload_ = true;
   return true;
 }
 
-void SpotOverlay::draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
-                       float pxPerFrame) {
-  if (centres_.empty()) return;
+bool SpotOverlay::prepare(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                          float pxPerFrame) {
+  lastPainted_ = false;
+  if (centres_.empty()) return false;
   syncBuffers(gl, layers);
-  lastPainted_ = drawPainted(gl, layers, proj, pxPerFrame);
-  if (lastPainted_) return;
-  paintedValid_ = false;  // the texture is not kept up to date meanwhile
+  lastPainted_ = paint(gl, layers, proj, pxPerFrame);
+  if (!lastPainted_) paintedValid_ = false;  // the texture is not kept up to date meanwhile
+  return lastPainted_;
+}
+
+void SpotOverlay::draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
+                       float pxPerFrame, GLuint under) {
+  if (centres_.empty()) return;
+  if (lastPainted_) {
+    const QSize px(painted_.width(), painted_.height());
+    gl.drawViewportImage(paintedTex_, paintedTexSize_, upload_ ? painted_.data() : nullptr, px,
+                         under);
+    upload_ = false;
+    return;
+  }
   for (int row = layers.count() - 1; row >= 0; --row) {
     const Layer& layer = layers.layer(row);
     if (!layer.visible) continue;
@@ -231,6 +241,7 @@ void SpotOverlay::releaseGl(GlRenderer& gl) {
   paintedTex_ = 0;
   paintedValid_ = false;
   paintedTexSize_ = {};
+  upload_ = false;
   centreBuffer_ = selectedBuffer_ = 0;
   centresDirty_ = selectionDirty_ = true;
 }

@@ -40,8 +40,14 @@ class SpotOverlay {
 
   /// Whether the last frame's spots were painted by the CPU (spot_splat.h) instead of GL.
   bool lastPainted() const { return lastPainted_; }
-  /// Draws the visible layers bottom-up; uploads only what changed since the last frame.
-  void draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
+  /// Readies this frame's spots: uploads what changed since the last frame and, where that is
+  /// the faster way (spot_splat.h), paints them on the CPU. True when painted: draw() then
+  /// draws one image, which can go over the slide image in the same pass (`under`).
+  bool prepare(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
+  /// Draws what prepare() readied, bottom layer first. `under`: see
+  /// GlRenderer::drawViewportImage (used only when the spots were painted).
+  void draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame,
+            GLuint under = 0);
   /// Frees every GL buffer (before the context goes away).
   void releaseGl(GlRenderer& gl);
 
@@ -54,8 +60,6 @@ class SpotOverlay {
   std::int64_t cellOf(const QPointF& p) const;
   void buildGrid();
   void syncBuffers(GlRenderer& gl, const LayerModel& layers);
-  /// Paints the layers on the CPU and draws the image, where that is the faster way (a
-  /// software rasteriser, many small discs in view); false when it is not.
   /// What the painted image depends on besides the pan.
   struct PaintKey {
     QPointF scale;  // device pixels per frame pixel (x, y)
@@ -71,8 +75,9 @@ class SpotOverlay {
   PaintKey paintKey(const LayerModel& layers, const QSize& px, float radiusPx) const;
   /// Composites the visible layers bottom-up into painted_ within `clip`.
   void paintLayers(const LayerModel& layers, float radiusPx, const SplatImage::Box& clip);
-  bool drawPainted(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj,
-                   float pxPerFrame);
+  /// Paints the layers into painted_ where that is the faster way (a software rasteriser, many
+  /// small discs in view), reusing or shifting the last image when it can; false when it is not.
+  bool paint(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
 
   std::vector<QPointF> centres_;
   double diameter_ = 0;
@@ -90,6 +95,7 @@ class SpotOverlay {
   std::vector<float> deviceXy_;
   GLuint paintedTex_ = 0;
   bool lastPainted_ = false;
+  bool upload_ = false;  // painted_ changed since it was last uploaded
   QPointF deviceScale_, deviceOffset_;  // this frame's frame -> device mapping
   PaintKey paintedKey_;                  // what painted_ shows, with its own offset
   QPointF paintedOffset_;

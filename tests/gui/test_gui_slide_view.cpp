@@ -414,6 +414,58 @@ class SlideViewTest : public QObject {
     }
   }
 
+  // Over a slide, painted spots and the cached slide image are drawn in one pass: the frame must
+  // be what GL's discs blended over the slide give.
+  void paintedSpotsOverTheSlideMatchTheGlDiscs() {
+    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
+    const app::LoadOutcome out = app::loadSlide(path);
+    QVERIFY2(out.loaded, qPrintable(out.error));
+    std::vector<QPointF> centres;
+    Layer layer;
+    layer.name = "gradient";
+    for (int y = 0; y < 40; ++y)
+      for (int x = 0; x < 30; ++x) {
+        centres.emplace_back(200 + x * 60.0, 200 + y * 60.0);
+        layer.values.push_back(float(x + y));
+      }
+    layer.vmin = 0;
+    layer.vmax = 70;
+    layer.opacity = 0.6f;
+    auto render = [&](const char* painting, bool* composed) {
+      qputenv("STAMP_SPOT_SPLAT", painting);
+      LayerModel layers;
+      SlideView view;
+      view.setLayerModel(&layers);
+      view.resize(640, 480);
+      view.setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+      view.setSpots(centres, 40.0);
+      layers.addLayer(layer);
+      view.setSelection({3, 77});
+      view.show();
+      [&] { QVERIFY(QTest::qWaitForWindowExposed(&view)); }();
+      view.setZoom(0.4);
+      view.centreOn({1100, 1400});
+      [&] { QVERIFY(guitest::waitForTiles(view)); }();
+      view.panBy({13, -9});
+      view.renderNow();
+      *composed = view.spots().lastPainted() && view.lastFramePath() != FrameCache::Path::Direct;
+      QImage image = view.grabFramebuffer();
+      qunsetenv("STAMP_SPOT_SPLAT");
+      return image;
+    };
+    bool glComposed = true, paintComposed = false;
+    const QImage gl = render("0", &glComposed), painted = render("1", &paintComposed);
+    if (QTest::currentTestFailed()) return;
+    QVERIFY(!glComposed && paintComposed);
+    QCOMPARE(gl.size(), painted.size());
+    int far = 0;
+    for (int y = 0; y < gl.height(); ++y)
+      for (int x = 0; x < gl.width(); ++x)
+        far += channelDifference(gl.pixelColor(x, y), painted.pixelColor(x, y)) > 8;
+    qInfo("%d of %lld pixels differ by more than 8", far, qint64(gl.width()) * gl.height());
+    QVERIFY2(far <= gl.width() * gl.height() / 5000, qPrintable(QString::number(far)));
+  }
+
   // Painted spots are shifted on a pan by whole pixels and only the uncovered strips painted:
   // the frame must equal a fresh paint of the same view (a wrong strip or shift shows at once).
   void paintedSpotsPanLikeAFreshPaint() {
