@@ -2,6 +2,10 @@
 
 #include "style.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include <QColor>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -95,6 +99,19 @@ void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool
 void styleApplication(QApplication& app) {
   QApplication::setOrganizationName(QStringLiteral("stamp-studio-tests"));
   app::applyStyle(app);  // screenshots show what users see
+}
+
+int channelDifference(const QColor& a, const QColor& b) {
+  return std::max({std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
+                   std::abs(a.blue() - b.blue())});
+}
+
+int largestDifference(const QImage& a, const QImage& b) {
+  int worst = 0;
+  for (int y = 0; y < a.height(); ++y)
+    for (int x = 0; x < a.width(); ++x)
+      worst = std::max(worst, channelDifference(a.pixelColor(x, y), b.pixelColor(x, y)));
+  return worst;
 }
 
 }  // namespace stamp::guitest

@@ -40,6 +40,11 @@ std::unique_ptr<app::MainWindow> showMainWindow(QSize size);
 /// Opens `h5ad` with `slide` in `window`; true once the sample is shown (60 s at most).
 bool openSample(app::MainWindow& window, const QString& h5ad, const QString& slide);
 
+/// The largest difference of any colour channel between two colours, and at any pixel of two
+/// images of one size (frames that must look alike).
+int channelDifference(const QColor& a, const QColor& b);
+int largestDifference(const QImage& a, const QImage& b);
+
 /// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
 void setGlFormat();
 /// Sets up the application the way stamp-studio runs (GL format, organisation, style) and
