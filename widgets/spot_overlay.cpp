@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
+#include "common/parallel.h"
 #include "widgets/layer_model.h"
 
 namespace stamp::widgets {
@@ -149,7 +149,7 @@ SpotOverlay::PaintKey SpotOverlay::paintKey(const LayerModel& layers, const QSiz
 }
 
 void SpotOverlay::paintLayers(const LayerModel& layers, float radiusPx, const SplatImage::Box& clip) {
-  const int threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = core::hardwareThreads();
   for (int row = layers.count() - 1; row >= 0; --row) {
     const Layer& layer = layers.layer(row);
     if (!layer.visible) continue;

@@ -1,9 +1,10 @@
 #include "widgets/spot_splat.h"
 
+#include "common/parallel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
 
 namespace stamp::widgets {
 
@@ -122,14 +123,10 @@ void SplatImage::composite(const SplatLayer& layer, const Box& clip, int threads
               std::min(clip.y1, height_)};
   if (c.empty()) return;
   threads = std::clamp(threads, 1, std::max(1, (c.y1 - c.y0) / 64));
-  std::vector<std::thread> pool;
   const int band = (c.y1 - c.y0 + threads - 1) / threads;
-  auto bandBox = [&](int t) {
-    return Box{c.x0, c.y0 + t * band, c.x1, std::min(c.y1, c.y0 + (t + 1) * band)};
-  };
-  for (int t = 1; t < threads; ++t) pool.emplace_back([&, t] { compositeBox(layer, bandBox(t)); });
-  compositeBox(layer, bandBox(0));
-  for (auto& th : pool) th.join();
+  core::runOnThreads(threads, [&](int t) {
+    compositeBox(layer, Box{c.x0, c.y0 + t * band, c.x1, std::min(c.y1, c.y0 + (t + 1) * band)});
+  });
 }
 
 std::pair<SplatImage::Box, SplatImage::Box> SplatImage::shift(int dx, int dy) {

@@ -7,11 +7,6 @@
 
 namespace stamp::core {
 
-int hardwareThreads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : int(n);
-}
-
 int setupComputeThreads(int n) {
   if (n <= 0) {
     if (const char* env = std::getenv("STAMP_THREADS")) n = std::atoi(env);

@@ -1,10 +1,9 @@
 #pragma once
 /// Thread-count setup: LibTorch starts with one intra-op thread; we use all cores by default.
 
-namespace stamp::core {
+#include "common/parallel.h"  // hardwareThreads()
 
-/// Number of hardware threads (at least 1).
-int hardwareThreads();
+namespace stamp::core {
 
 /// Sets LibTorch's intra-op threads (and OpenMP/OpenBLAS through it). n <= 0 means all cores.
 /// Also honours STAMP_THREADS from the environment when n <= 0. Returns the count applied.

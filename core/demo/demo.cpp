@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
-#include <thread>
+#include "common/parallel.h"
 
 #include <nlohmann/json.hpp>
 
@@ -99,7 +99,7 @@ Status writeContents(const DemoPaths& p, const DemoOptions& o, ProgressReporter*
     if (ec) return makeError(ErrorCode::Io, "cannot create folder: " + ec.message(), p.root);
   }
   TissueModel model(o.seed, o.width, o.height, o.mpp);
-  int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = o.threads > 0 ? o.threads : hardwareThreads();
   STAMP_ASSIGN(PyramidInfo info, writeDemoSlide(p.slide, model, threads, progress));
   if (progress) STAMP_CHECK(progress->check());
   SimulatedSpots sim = simulateSpots(model, progress);

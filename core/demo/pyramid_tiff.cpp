@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <thread>
+#include "common/parallel.h"
 
 namespace stamp::core::demo {
 namespace {
@@ -144,10 +144,7 @@ void renderStrip(const RegionRenderer& render, const PyramidOptions& o, std::int
       render(x0, y0, w, rows, strip + x0 * 3, std::size_t(o.width) * 3);
     }
   };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < std::max(1, o.threads); ++i) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  runOnThreads(o.threads, [&](int) { work(); });
 }
 
 }  // namespace

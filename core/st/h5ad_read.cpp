@@ -55,15 +55,7 @@ Result<std::vector<std::int64_t>> readColumnPointers(hid_t g, std::int64_t nVar,
                                                      const std::string& ctx) {
   STAMP_ASSIGN(Hid ip, h5::openDataset(g, "indptr", ctx));
   STAMP_ASSIGN(std::vector<std::int64_t> p, h5::readInt64s(ip.get(), ctx + "/indptr"));
-  if (p.size() != std::size_t(nVar) + 1)
-    return bad(ctx, "indptr has " + std::to_string(p.size()) + " entries, expected " +
-                        std::to_string(nVar + 1));
-  if (p.front() != 0) return bad(ctx, "indptr does not start at 0");
-  for (std::size_t c = 0; c + 1 < p.size(); ++c)
-    if (p[c + 1] < p[c]) return bad(ctx, "indptr decreases at column " + std::to_string(c));
-  if (p.back() != std::int64_t(nnz))
-    return bad(ctx, "indptr ends at " + std::to_string(p.back()) + " but there are " +
-                        std::to_string(nnz) + " stored values");
+  if (auto why = checkIndptr(p, nVar, std::int64_t(nnz), "column")) return bad(ctx, *why);
   return p;
 }
 

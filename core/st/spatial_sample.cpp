@@ -9,22 +9,28 @@
 
 namespace stamp::core::st {
 
+std::optional<std::string> checkIndptr(const std::vector<std::int64_t>& indptr, std::int64_t major,
+                                       std::int64_t nnz, const char* unit) {
+  if (indptr.size() != std::size_t(major) + 1)
+    return "indptr has " + std::to_string(indptr.size()) + " entries, expected " +
+           std::to_string(major + 1) + " (one per " + unit + " + 1)";
+  if (indptr.front() != 0) return "indptr does not start at 0";
+  for (std::size_t r = 0; r + 1 < indptr.size(); ++r)
+    if (indptr[r + 1] < indptr[r])
+      return "indptr decreases at " + std::string(unit) + " " + std::to_string(r);
+  if (indptr.back() != nnz)
+    return "indptr ends at " + std::to_string(indptr.back()) + " but there are " +
+           std::to_string(nnz) + " stored values";
+  return std::nullopt;
+}
+
 std::optional<std::string> CsrMatrix::validate() const {
   if (rows < 0 || cols < 0) return "negative matrix shape";
   if (cols > std::int64_t(INT32_MAX)) return "too many columns for 32-bit indices";
-  if (indptr.size() != std::size_t(rows) + 1)
-    return "indptr has " + std::to_string(indptr.size()) + " entries, expected rows + 1 = " +
-           std::to_string(rows + 1);
   if (indices.size() != data.size())
     return "indices (" + std::to_string(indices.size()) + ") and data (" +
            std::to_string(data.size()) + ") differ in length";
-  if (indptr.front() != 0) return "indptr does not start at 0";
-  for (std::int64_t r = 0; r < rows; ++r)
-    if (indptr[std::size_t(r) + 1] < indptr[std::size_t(r)])
-      return "indptr decreases at row " + std::to_string(r);
-  if (indptr.back() != nnz())
-    return "indptr ends at " + std::to_string(indptr.back()) + " but there are " +
-           std::to_string(nnz()) + " stored values";
+  if (auto why = checkIndptr(indptr, rows, nnz())) return why;
   const auto c32 = std::int32_t(cols);
   const auto outside = [c32](std::int32_t i) { return (i < 0) | (i >= c32); };
   const std::size_t badIndex = firstWhere(

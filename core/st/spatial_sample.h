@@ -25,6 +25,11 @@ struct Gene {
   std::string symbol;  // gene name; may equal id
 };
 
+/// Checks that `indptr` partitions `nnz` stored values into `major` rows (or columns: `unit`
+/// names them in the message): major + 1 entries from 0, never decreasing, ending at nnz.
+std::optional<std::string> checkIndptr(const std::vector<std::int64_t>& indptr, std::int64_t major,
+                                       std::int64_t nnz, const char* unit = "row");
+
 /// Compressed sparse rows: rows = spots, cols = genes. Values are float32 counts.
 struct CsrMatrix {
   std::int64_t rows = 0;

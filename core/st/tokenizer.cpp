@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
+#include "common/parallel.h"
 
 namespace stamp::core::st {
 
@@ -67,15 +67,11 @@ Result<TokenTable> tokenize(const SpatialSample& sample, const Vocabulary& vocab
   t.tokens.resize(std::size_t(t.rows) * std::size_t(t.maxLen));  // rows written by the workers
   t.lengths.assign(std::size_t(t.rows), 0);
   if (progress) progress->begin("tokenizing", t.rows);
-  int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0 ? options.threads : hardwareThreads();
   threads = int(std::min<std::int64_t>(threads, std::max<std::int64_t>(1, t.rows / 64)));
   const detail::SampleMap map = detail::makeSampleMap(std::move(col), vocab.roundedMeans());
   std::atomic<std::int64_t> next{0};
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i)
-    pool.emplace_back(tokenizeRows, std::cref(sample), std::cref(map), std::ref(t), std::ref(next), progress);
-  tokenizeRows(sample, map, t, next, progress);  // the calling thread works too
-  for (auto& th : pool) th.join();
+  runOnThreads(threads, [&](int) { tokenizeRows(sample, map, t, next, progress); });
   if (progress) STAMP_CHECK(progress->check());
   for (std::int64_t r = 0; r < t.rows; ++r)
     if (t.lengths[std::size_t(r)] == 0) t.emptySpots.push_back(r);
