@@ -77,7 +77,30 @@ void SpotOverlay::setSelection(std::vector<int> spots) {
   ++selectionVersion_;
 }
 
-void SpotOverlay::syncBuffers(GlRenderer& gl, const LayerModel& layers) {
+void SpotOverlay::syncColors(const LayerModel& layers) {
+  // A recolour refreshes only the CPU copy of the layer whose version moved; GL gets it in
+  // uploadBuffers(), and only when the spots are drawn as GL points.
+  for (int row = 0; row < layers.count(); ++row) {
+    ColorBuffer& cb = colorBuffers_[layers.layerId(row)];
+    if (cb.version == layers.colorVersion(row) && cb.rgba.size() == centres_.size() * 4) continue;
+    cb.rgba = layers.layer(row).packedColors();
+    cb.rgba.resize(centres_.size() * 4, 0);  // a layer for fewer spots leaves the rest transparent
+    cb.version = layers.colorVersion(row);
+    cb.onGl = false;
+  }
+  for (auto it = colorBuffers_.begin(); it != colorBuffers_.end();) {
+    if (layers.rowOfId(it->first) >= 0) {
+      ++it;
+      continue;
+    }
+    retired_.push_back(it->second.buffer);
+    it = colorBuffers_.erase(it);
+  }
+}
+
+void SpotOverlay::uploadBuffers(GlRenderer& gl) {
+  for (GLuint b : retired_) gl.deleteBuffer(b);
+  retired_.clear();
   if (centresDirty_) {
     std::vector<float> xy(centres_.size() * 2);
     for (std::size_t i = 0; i < centres_.size(); ++i) {
@@ -91,22 +114,10 @@ void SpotOverlay::syncBuffers(GlRenderer& gl, const LayerModel& layers) {
     selectedBuffer_ = gl.uploadBuffer(selectedBuffer_, selectedMask_.data(), selectedMask_.size());
     selectionDirty_ = false;
   }
-  // Recolouring re-uploads only the colour buffer of the layer whose version moved.
-  for (int row = 0; row < layers.count(); ++row) {
-    ColorBuffer& cb = colorBuffers_[layers.layerId(row)];
-    if (cb.version == layers.colorVersion(row) && cb.buffer) continue;
-    cb.rgba = layers.layer(row).packedColors();
-    cb.rgba.resize(centres_.size() * 4, 0);  // a layer for fewer spots leaves the rest transparent
+  for (auto& [id, cb] : colorBuffers_) {
+    if (cb.onGl) continue;
     cb.buffer = gl.uploadBuffer(cb.buffer, cb.rgba.data(), cb.rgba.size());
-    cb.version = layers.colorVersion(row);
-  }
-  for (auto it = colorBuffers_.begin(); it != colorBuffers_.end();) {
-    if (layers.rowOfId(it->first) >= 0) {
-      ++it;
-      continue;
-    }
-    gl.deleteBuffer(it->second.buffer);
-    it = colorBuffers_.erase(it);
+    cb.onGl = true;
   }
 }
 
@@ -203,9 +214,12 @@ bool SpotOverlay::prepare(GlRenderer& gl, const LayerModel& layers, const QMatri
                           float pxPerFrame) {
   lastPainted_ = false;
   if (centres_.empty()) return false;
-  syncBuffers(gl, layers);
+  syncColors(layers);
   lastPainted_ = paint(gl, layers, proj, pxPerFrame);
-  if (!lastPainted_) paintedValid_ = false;  // the texture is not kept up to date meanwhile
+  if (!lastPainted_) {
+    paintedValid_ = false;  // the texture is not kept up to date meanwhile
+    uploadBuffers(gl);
+  }
   return lastPainted_;
 }
 
@@ -236,6 +250,8 @@ void SpotOverlay::releaseGl(GlRenderer& gl) {
   gl.deleteBuffer(centreBuffer_);
   gl.deleteBuffer(selectedBuffer_);
   for (auto& [id, cb] : colorBuffers_) gl.deleteBuffer(cb.buffer);
+  for (GLuint b : retired_) gl.deleteBuffer(b);
+  retired_.clear();
   colorBuffers_.clear();
   gl.deleteTexture(paintedTex_);
   paintedTex_ = 0;

@@ -55,11 +55,15 @@ class SpotOverlay {
   struct ColorBuffer {
     std::uint64_t version = 0;
     GLuint buffer = 0;
-    std::vector<std::uint8_t> rgba;  // the buffer's contents, for the CPU path
+    std::vector<std::uint8_t> rgba;  // the colours; the buffer holds them when onGl
+    bool onGl = false;
   };
   std::int64_t cellOf(const QPointF& p) const;
   void buildGrid();
-  void syncBuffers(GlRenderer& gl, const LayerModel& layers);
+  /// Refreshes the CPU colours of the layers whose colours changed (no GL).
+  void syncColors(const LayerModel& layers);
+  /// Uploads what the GL points need and changed: centres, selection, colours.
+  void uploadBuffers(GlRenderer& gl);
   /// What the painted image depends on besides the pan.
   struct PaintKey {
     QPointF scale;  // device pixels per frame pixel (x, y)
@@ -90,6 +94,7 @@ class SpotOverlay {
   GLuint centreBuffer_ = 0, selectedBuffer_ = 0;
   bool centresDirty_ = true, selectionDirty_ = true;
   std::unordered_map<std::uint64_t, ColorBuffer> colorBuffers_;  // by layer id
+  std::vector<GLuint> retired_;  // buffers of removed layers, deleted with the context current
 
   SplatImage painted_;
   std::vector<float> deviceXy_;

@@ -88,6 +88,17 @@ void setGlFormat() {
   QSurfaceFormat::setDefaultFormat(format);
 }
 
+bool ViewUnderTest::show(QSize size) {
+  view->resize(size);
+  view->show();
+  if (!QTest::qWaitForWindowExposed(view.get())) {
+    qWarning("the slide view was never exposed");
+    return false;
+  }
+  if (!view->glError().isEmpty()) qWarning("GL: %s", qPrintable(view->glError()));
+  return view->glError().isEmpty();
+}
+
 void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool sandboxHome) {
   qputenv("XDG_CONFIG_HOME", sandbox.path().toUtf8());
   if (sandboxCache) qputenv("XDG_CACHE_HOME", sandbox.path().toUtf8());

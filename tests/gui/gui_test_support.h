@@ -10,9 +10,9 @@
 #include <memory>
 #include <optional>
 
-namespace stamp::widgets {
-class SlideView;
-}
+#include "widgets/layer_model.h"
+#include "widgets/slide_view.h"
+
 namespace stamp::app {
 class MainWindow;
 }
@@ -47,6 +47,25 @@ int largestDifference(const QImage& a, const QImage& b);
 
 /// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
 void setGlFormat();
+
+/// A slide view with its own layer model, for the view tests.
+struct ViewUnderTest {
+  std::unique_ptr<widgets::LayerModel> layers = std::make_unique<widgets::LayerModel>();
+  std::unique_ptr<widgets::SlideView> view = std::make_unique<widgets::SlideView>();
+  ViewUnderTest() { view->setLayerModel(layers.get()); }
+  /// Resizes the view to `size`, shows it and waits for it; false when it was never exposed
+  /// or its GL failed (said in the test log).
+  bool show(QSize size);
+};
+
+/// The main() of a test of the view alone: the GL format, then `Test`.
+template <class Test>
+int runViewTest(int argc, char** argv) {
+  setGlFormat();
+  QApplication app(argc, argv);
+  Test test;
+  return QTest::qExec(&test, argc, argv);
+}
 /// Sets up the application the way stamp-studio runs (GL format, organisation, style) and
 /// points settings and caches at `sandbox` so a test never reads or writes the user's.
 void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool sandboxHome);

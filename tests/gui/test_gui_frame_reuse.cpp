@@ -7,8 +7,6 @@
 
 #include "gui_test_support.h"
 #include "sample_controller.h"
-#include "widgets/layer_model.h"
-#include "widgets/slide_view.h"
 
 using namespace stamp;
 using namespace stamp::widgets;
@@ -17,18 +15,12 @@ class FrameReuseTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void init() {
-    view_ = std::make_unique<SlideView>();
-    layers_ = std::make_unique<LayerModel>();
-    view_->setLayerModel(layers_.get());
-    view_->resize(900, 700);
-    view_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(view_.get()));
-    QVERIFY2(view_->glError().isEmpty(), qPrintable(view_->glError()));
+    shown_ = std::make_unique<guitest::ViewUnderTest>();
+    view_ = shown_->view.get();
+    layers_ = shown_->layers.get();
+    QVERIFY(shown_->show({900, 700}));
   }
-  void cleanup() {
-    view_.reset();
-    layers_.reset();
-  }
+  void cleanup() { shown_.reset(); }
 
   // Pans by whole pixels shift the cached slide image and draw only the uncovered strips; the
   // result must be the image a full redraw gives (a wrong shift or strip shows at once).
@@ -87,16 +79,13 @@ class FrameReuseTest : public QObject {
     top.colorMap = ColorMapId::Magma;
     auto render = [&](const char* painting, double zoom) {
       qputenv("STAMP_SPOT_SPLAT", painting);
-      LayerModel layers;
-      SlideView view;
-      view.setLayerModel(&layers);
-      view.resize(640, 480);
+      guitest::ViewUnderTest shown;
+      SlideView& view = *shown.view;
       view.setSpots(centres, 26.0);
-      layers.addLayer(bottom);
-      layers.addLayer(top);
+      shown.layers->addLayer(bottom);
+      shown.layers->addLayer(top);
       view.setSelection({3, 40, 41, 300});
-      view.show();
-      [&] { QVERIFY(QTest::qWaitForWindowExposed(&view)); }();
+      [&] { QVERIFY(shown.show({640, 480})); }();
       view.centreOn({520, 300});
       view.setZoom(zoom);
       view.renderNow();
@@ -144,16 +133,13 @@ class FrameReuseTest : public QObject {
     layer.opacity = 0.6f;
     auto render = [&](const char* painting, bool* composed) {
       qputenv("STAMP_SPOT_SPLAT", painting);
-      LayerModel layers;
-      SlideView view;
-      view.setLayerModel(&layers);
-      view.resize(640, 480);
+      guitest::ViewUnderTest shown;
+      SlideView& view = *shown.view;
       view.setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
       view.setSpots(centres, 40.0);
-      layers.addLayer(layer);
+      shown.layers->addLayer(layer);
       view.setSelection({3, 77});
-      view.show();
-      [&] { QVERIFY(QTest::qWaitForWindowExposed(&view)); }();
+      [&] { QVERIFY(shown.show({640, 480})); }();
       view.setZoom(0.4);
       view.centreOn({1100, 1400});
       [&] { QVERIFY(guitest::waitForTiles(view)); }();
@@ -192,18 +178,15 @@ class FrameReuseTest : public QObject {
     layer.vmax = 50;
     layer.opacity = 0.8f;
     qputenv("STAMP_SPOT_SPLAT", "1");
-    auto show = [&](SlideView& view, LayerModel& layers) {
-      view.setLayerModel(&layers);
-      view.resize(640, 480);
-      view.setSpots(centres, 16.0);
-      layers.addLayer(layer);
-      view.setSelection({5, 500, 1234});
-      view.show();
-      return QTest::qWaitForWindowExposed(&view);
+    auto show = [&](guitest::ViewUnderTest& shown) {
+      shown.view->setSpots(centres, 16.0);
+      shown.layers->addLayer(layer);
+      shown.view->setSelection({5, 500, 1234});
+      return shown.show({640, 480});
     };
-    LayerModel layers, freshLayers;
-    SlideView view, fresh;
-    QVERIFY(show(view, layers));
+    guitest::ViewUnderTest shownView, shownFresh;
+    SlideView &view = *shownView.view, &fresh = *shownFresh.view;
+    QVERIFY(show(shownView));
     view.centreOn({800, 500});
     view.setZoom(0.6);
     view.renderNow();
@@ -212,7 +195,7 @@ class FrameReuseTest : public QObject {
       view.renderNow();
     }
     const QImage panned = view.grabFramebuffer();
-    QVERIFY(show(fresh, freshLayers));
+    QVERIFY(show(shownFresh));
     fresh.setZoom(view.transform().zoom);  // zooms about a point: centre afterwards
     fresh.centreOn(view.transform().centre);
     fresh.renderNow();
@@ -224,16 +207,61 @@ class FrameReuseTest : public QObject {
     QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
   }
 
+  // Painted spots keep their colours on the CPU only; when the view goes back to GL's points
+  // (zoomed in: large discs), a recolour made while they were painted must reach the GL.
+  void recolouredWhilePaintedThenDrawnAsPoints() {
+    std::vector<QPointF> centres;
+    Layer layer;
+    layer.name = "gradient";
+    for (int y = 0; y < 140; ++y)
+      for (int x = 0; x < 160; ++x) {  // 22,400 spots: painted on software GL when all in view
+        centres.emplace_back(x * 10.0, y * 10.0);
+        layer.values.push_back(float(x + y));
+      }
+    layer.vmin = 0;
+    layer.vmax = 300;
+    auto show = [&](guitest::ViewUnderTest& shown, ColorMapId map) {
+      shown.view->setSpots(centres, 8.0);
+      layer.colorMap = map;
+      shown.layers->addLayer(layer);
+      return shown.show({640, 480});
+    };
+    qunsetenv("STAMP_SPOT_SPLAT");  // the view decides
+    guitest::ViewUnderTest shownView, shownFresh;
+    SlideView &view = *shownView.view, &fresh = *shownFresh.view;
+    QVERIFY(show(shownView, ColorMapId::Viridis));
+    view.setZoom(10);  // 40 px discs: GL points, which get the colours
+    view.centreOn({800, 700});
+    view.renderNow();
+    QVERIFY(!view.spots().lastPainted());
+    view.setZoom(0.3);  // everything in view, 1.5 px discs
+    view.centreOn({800, 700});
+    view.renderNow();
+    if (!view.spots().lastPainted())
+      QSKIP("this GL is not a software rasteriser: spots are always GL points here");
+    shownView.layers->setColorMap(0, ColorMapId::Magma);
+    view.renderNow();
+    QVERIFY(view.spots().lastPainted());
+    view.setZoom(10);
+    view.centreOn({800, 700});
+    view.renderNow();
+    QVERIFY(!view.spots().lastPainted());
+    const QImage recoloured = view.grabFramebuffer();
+    QVERIFY(show(shownFresh, ColorMapId::Magma));
+    fresh.setZoom(10);
+    fresh.centreOn({800, 700});
+    fresh.renderNow();
+    const QImage expected = fresh.grabFramebuffer();
+    QCOMPARE(recoloured.size(), expected.size());
+    const int worst = guitest::largestDifference(recoloured, expected);
+    QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
+  }
 
  private:
-  std::unique_ptr<SlideView> view_;
-  std::unique_ptr<LayerModel> layers_;
+  std::unique_ptr<guitest::ViewUnderTest> shown_;
+  SlideView* view_ = nullptr;
+  LayerModel* layers_ = nullptr;
 };
 
-int main(int argc, char** argv) {
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  FrameReuseTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+int main(int argc, char** argv) { return stamp::guitest::runViewTest<FrameReuseTest>(argc, argv); }
 #include "test_gui_frame_reuse.moc"

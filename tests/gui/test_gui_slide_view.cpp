@@ -81,18 +81,12 @@ class SlideViewTest : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void init() {
-    view_ = std::make_unique<SlideView>();
-    layers_ = std::make_unique<LayerModel>();
-    view_->setLayerModel(layers_.get());
-    view_->resize(900, 700);
-    view_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(view_.get()));
-    QVERIFY2(view_->glError().isEmpty(), qPrintable(view_->glError()));
+    shown_ = std::make_unique<guitest::ViewUnderTest>();
+    view_ = shown_->view.get();
+    layers_ = shown_->layers.get();
+    QVERIFY(shown_->show({900, 700}));
   }
-  void cleanup() {
-    view_.reset();
-    layers_.reset();
-  }
+  void cleanup() { shown_.reset(); }
 
   void svsTilesShowTissue() {
     STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
@@ -189,7 +183,7 @@ class SlideViewTest : public QObject {
                            box.width() / 2, box.height() / 2);
     const ViewTransform& t = view_->transform();
     const QPointF a = t.toWidget(frameRect.topLeft()), b = t.toWidget(frameRect.bottomRight());
-    QSignalSpy spy(view_.get(), &SlideView::selectionChanged);
+    QSignalSpy spy(view_, &SlideView::selectionChanged);
     sendMouse(QEvent::MouseButtonPress, a, Qt::LeftButton);
     for (QPointF p : {QPointF(b.x(), a.y()), b, QPointF(a.x(), b.y()), a})
       sendMouse(QEvent::MouseMove, p, Qt::LeftButton);
@@ -233,7 +227,7 @@ class SlideViewTest : public QObject {
     const QPoint spot7 = view_->transform().toWidget(centres[7]).toPoint();
     QTest::mouseMove(surface, spot7);
     QVERIFY(guitest::waitUntil([&] { return view_->hoveredSpot() == 7; }, 2000));
-    QSignalSpy clicked(view_.get(), &SlideView::spotClicked);
+    QSignalSpy clicked(view_, &SlideView::spotClicked);
     QTest::mouseClick(surface, Qt::LeftButton, {}, spot7);
     QVERIFY(guitest::waitUntil([&] { return !clicked.isEmpty(); }, 2000));
     QCOMPARE(clicked.first().at(0).toInt(), 7);
@@ -398,17 +392,13 @@ class SlideViewTest : public QObject {
                  Qt::KeyboardModifiers mods = Qt::ShiftModifier) {
     const Qt::MouseButton button = type == QEvent::MouseMove ? Qt::NoButton : Qt::LeftButton;
     QMouseEvent e(type, pos, view_->mapToGlobal(pos), button, buttons, mods);
-    QCoreApplication::sendEvent(view_.get(), &e);
+    QCoreApplication::sendEvent(view_, &e);
   }
 
-  std::unique_ptr<SlideView> view_;
-  std::unique_ptr<LayerModel> layers_;
+  std::unique_ptr<guitest::ViewUnderTest> shown_;
+  SlideView* view_ = nullptr;
+  LayerModel* layers_ = nullptr;
 };
 
-int main(int argc, char** argv) {
-  stamp::guitest::setGlFormat();
-  QApplication app(argc, argv);
-  SlideViewTest test;
-  return QTest::qExec(&test, argc, argv);
-}
+int main(int argc, char** argv) { return stamp::guitest::runViewTest<SlideViewTest>(argc, argv); }
 #include "test_gui_slide_view.moc"
