@@ -14,6 +14,7 @@
 #include <QSize>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace stamp::widgets {
 
@@ -33,12 +34,14 @@ class FrameCache : protected QOpenGLExtraFunctions {
   /// Puts the image for `key` with its top-left at frame point `origin` into `targetFbo`:
   /// from the cache where it can, else by `render` (into the cache when the zoom did not just
   /// change, so that the next frame can reuse it; straight into the target while zooming).
-  /// With `leaveInCache`, a cached image is not copied: the caller draws texture() into the
-  /// target itself (with what goes over it, in one pass); lastPath() is then not Direct.
+  /// With `leaveInCache`, a cached image is not copied: the caller reads it back and draws it
+  /// into the target itself, with what goes over it; lastPath() is then not Direct.
   void present(const Key& key, const QPointF& origin, GLuint targetFbo, const Render& render,
                bool leaveInCache = false);
-  /// The texture holding the image (framebuffer rows, bottom-up) after present().
-  GLuint texture() const { return tex_[front_]; }
+  /// The cached image after present(), RGBA8 rows bottom-up, and a number that changes
+  /// whenever its content does (redrawn or shifted), so that a caller reads it back only then.
+  void readBack(std::vector<std::uint8_t>& rgba);
+  std::uint64_t serial() const { return serial_; }
   /// Forgets the image (the next frame draws it afresh).
   void invalidate() { valid_ = false; }
   /// Frees the buffers (before the context goes away).
@@ -62,6 +65,7 @@ class FrameCache : protected QOpenGLExtraFunctions {
   QPointF origin_;      // frame point at the image's top-left
   double lastPxPerFrame_ = 0;
   Path lastPath_ = Path::Direct;
+  std::uint64_t serial_ = 0;
 };
 
 }  // namespace stamp::widgets

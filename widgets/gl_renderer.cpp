@@ -25,19 +25,6 @@ void main() { frag = texture(tex, uv); })";
 // A painted image (premultiplied, rows top-down) "over" an image of the framebuffer (rows
 // bottom-up), both 1:1 with the viewport: one pass instead of copying the one and blending the
 // other over it, each a full window of fetches on a software rasteriser.
-// Both textures are viewport-sized with nearest filtering, so texture() at the pixel's uv is
-// that texel exactly; on llvmpipe it is ~1 ms a frame cheaper than texelFetch. `over` has its
-// rows top-down (uv.y 0 at the top, as `rect` maps it); `under` is a framebuffer (bottom-up).
-const char* kComposeFrag = R"(#version 150 core
-in vec2 uv;
-uniform sampler2D over;
-uniform sampler2D under;
-out vec4 frag;
-void main() {
-  vec4 s = texture(over, uv);
-  frag = s + texture(under, vec2(uv.x, 1.0 - uv.y)) * (1.0 - s.a);
-})";
-
 // One quad per spot, cut to a disc in the fragment shader; the outline and the selection ring
 // are measured in screen pixels so they stay crisp at every zoom.
 const char* kSpotVert = R"(#version 150 core
@@ -146,7 +133,7 @@ QSize GlRenderer::viewportSize() {
 }
 
 void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8_t* rgba,
-                                   const QSize& size, GLuint under) {
+                                   const QSize& size, bool opaque) {
   glActiveTexture(GL_TEXTURE0);
   if (!tex) glGenTextures(1, &tex);
   glBindTexture(GL_TEXTURE_2D, tex);
@@ -164,25 +151,6 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
     glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, size.width(), size.height(), GL_RGBA,
                     GL_UNSIGNED_BYTE, rgba);
   }
-  if (under) {
-    composeProgram_->bind();
-    composeProgram_->setUniformValue("proj", QMatrix4x4());
-    composeProgram_->setUniformValue("rect", QVector4D(-1, 1, 2, -2));
-    composeProgram_->setUniformValue("over", 0);
-    composeProgram_->setUniformValue("under", 1);
-    glActiveTexture(GL_TEXTURE1);
-    glBindTexture(GL_TEXTURE_2D, under);
-    glActiveTexture(GL_TEXTURE0);
-    glDisable(GL_BLEND);  // the pass writes the composed result
-    glBindVertexArray(tileVao_);
-    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-    glBindVertexArray(0);
-    glEnable(GL_BLEND);
-    glActiveTexture(GL_TEXTURE1);
-    glBindTexture(GL_TEXTURE_2D, 0);
-    glActiveTexture(GL_TEXTURE0);
-    return;
-  }
   tileProgram_->bind();
   tileProgram_->setUniformValue("proj", QMatrix4x4());
   tileProgram_->setUniformValue("rect", QVector4D(-1, 1, 2, -2));  // uv (0, 0) at the top left
@@ -193,9 +161,11 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
   glGetIntegerv(GL_BLEND_SRC_ALPHA, &srcA);
   glGetIntegerv(GL_BLEND_DST_ALPHA, &dstA);
   glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+  if (opaque) glDisable(GL_BLEND);  // no read of the framebuffer: a plain copy
   glBindVertexArray(tileVao_);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);
+  if (opaque) glEnable(GL_BLEND);
   glBlendFuncSeparate(GLenum(src), GLenum(dst), GLenum(srcA), GLenum(dstA));
 }
 
@@ -210,14 +180,13 @@ bool GlRenderer::buildPrograms(QString* error) {
     return p;
   };
   tileProgram_ = build(kTexturedQuadVert, kTileFrag);
-  composeProgram_ = tileProgram_ ? build(kTexturedQuadVert, kComposeFrag) : nullptr;
   const QByteArray shade(kSpotShade);
   spotProgram_ = tileProgram_ ? build(kSpotVert, shade + kSpotQuadMain) : nullptr;
   spotPointProgram_ = spotProgram_ ? build(kSpotPointVert, shade + kSpotPointMain) : nullptr;
   GLfloat range[2] = {1, 1};
   glGetFloatv(GL_ALIASED_POINT_SIZE_RANGE, range);
   maxPointSize_ = range[1];
-  return tileProgram_ && composeProgram_ && spotProgram_ && spotPointProgram_;
+  return tileProgram_ && spotProgram_ && spotPointProgram_;
 }
 
 GLuint GlRenderer::uploadTexture(const std::uint8_t* rgba, int width, int height) {

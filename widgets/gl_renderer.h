@@ -56,11 +56,10 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   QSize viewportSize();
   /// Uploads premultiplied RGBA8 pixels (rows top-down) of the viewport's size into `tex`
   /// (created when 0, reshaped when `texSize` differs; nothing uploaded when `rgba` is null:
-  /// `tex` already holds them) and draws them 1:1 over the viewport ("over" blending). With
-  /// `under` (a texture of the viewport's size, framebuffer rows), draws them over that image
-  /// instead, replacing what the framebuffer held: one pass for both.
+  /// `tex` already holds them) and draws them 1:1 over the viewport ("over" blending), or in
+  /// place of what the framebuffer held when `opaque`.
   void drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8_t* rgba, const QSize& size,
-                         GLuint under = 0);
+                         bool opaque = false);
 
   /// A GL buffer holding `bytes` bytes (created or refilled).
   GLuint uploadBuffer(GLuint existing, const void* data, std::size_t bytes);
@@ -69,7 +68,7 @@ class GlRenderer : protected QOpenGLExtraFunctions {
  private:
   bool buildPrograms(QString* error);
   void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
-  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, composeProgram_, spotProgram_,
+  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_,
       spotPointProgram_;
   float maxPointSize_ = 1;
   SpotPainting painting_ = SpotPainting::Never;

@@ -252,10 +252,11 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     const QMatrix4x4 proj = view_.projection();
     const float pxPerFrame = float(view_.zoom * dpr);
     const bool painted = layers_ && spots_.prepare(*gl_, *layers_, proj, pxPerFrame);
-    GLuint under = 0;
+    const SlideUnder* under = nullptr;
+    SlideUnder cached;
     if (tiles_.hasImage()) {
       // Tiles come from the frame cache when only the pan or the spots changed. Painted spots
-      // (nothing between them and the slide) go over the cached image in the same pass.
+      // (nothing between them and the slide) are composed over the cached image on the CPU.
       const bool compose = painted && !heatmap_.hasImage();
       GLint target = 0;
       f->glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
@@ -263,8 +264,14 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
       const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version()};
       frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background,
                           compose);
-      if (compose && frameCache_.lastPath() != FrameCache::Path::Direct)
-        under = frameCache_.texture();
+      if (compose && frameCache_.lastPath() != FrameCache::Path::Direct) {
+        if (slidePixels_.empty() || slideSerial_ != frameCache_.serial()) {
+          frameCache_.readBack(slidePixels_);
+          slideSerial_ = frameCache_.serial();
+        }
+        cached = SlideUnder{slidePixels_.data(), px, slideSerial_};
+        under = &cached;
+      }
     }
     heatmap_.draw(*f, proj);
     if (layers_) spots_.draw(*gl_, *layers_, proj, pxPerFrame, under);

@@ -155,6 +155,8 @@ class SlideView : public QWidget {
   ViewTransform view_;
   TileLayer tiles_;
   FrameCache frameCache_;
+  std::vector<std::uint8_t> slidePixels_;  // the cached slide image read back, of slideSerial_
+  std::uint64_t slideSerial_ = 0;
   HeatmapOverlay heatmap_;
   RegionOverlay overlay_;
   double regionSide_ = 0;

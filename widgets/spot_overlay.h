@@ -18,6 +18,14 @@ namespace stamp::widgets {
 
 class LayerModel;
 
+/// The slide image that painted spots go over: RGBA8 rows bottom-up (a framebuffer read
+/// back) of `size`, and a number that changes whenever its content does.
+struct SlideUnder {
+  const std::uint8_t* rgba = nullptr;
+  QSize size;
+  std::uint64_t serial = 0;
+};
+
 class SpotOverlay {
  public:
   /// Spot centres in frame pixels and the true spot diameter in frame pixels.
@@ -42,12 +50,13 @@ class SpotOverlay {
   bool lastPainted() const { return lastPainted_; }
   /// Readies this frame's spots: uploads what changed since the last frame and, where that is
   /// the faster way (spot_splat.h), paints them on the CPU. True when painted: draw() then
-  /// draws one image, which can go over the slide image in the same pass (`under`).
+  /// draws one image, which can hold the slide image under them too (`under`).
   bool prepare(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame);
-  /// Draws what prepare() readied, bottom layer first. `under`: see
-  /// GlRenderer::drawViewportImage (used only when the spots were painted).
+  /// Draws what prepare() readied, bottom layer first. With `under` (only when painted, and
+  /// of the painted size), the painted spots are composed over it on the CPU and the result
+  /// replaces what the framebuffer held.
   void draw(GlRenderer& gl, const LayerModel& layers, const QMatrix4x4& proj, float pxPerFrame,
-            GLuint under = 0);
+            const SlideUnder* under = nullptr);
   /// Frees every GL buffer (before the context goes away).
   void releaseGl(GlRenderer& gl);
 
@@ -101,6 +110,9 @@ class SpotOverlay {
   GLuint paintedTex_ = 0;
   bool lastPainted_ = false;
   bool upload_ = false;  // painted_ changed since it was last uploaded
+  std::vector<std::uint8_t> composed_;  // painted_ over the slide (SlideUnder)
+  bool texComposed_ = false;            // paintedTex_ holds composed_, of texSerial_
+  std::uint64_t texSerial_ = 0;
   QPointF deviceScale_, deviceOffset_;  // this frame's frame -> device mapping
   PaintKey paintedKey_;                  // what painted_ shows, with its own offset
   QPointF paintedOffset_;

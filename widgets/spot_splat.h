@@ -45,6 +45,9 @@ class SplatImage {
   void composite(const SplatLayer& layer, const Box& clip, int threads);
   /// composite() of one thread: the pixels in `clip` only.
   void compositeBox(const SplatLayer& layer, const Box& clip);
+  /// This image over an opaque image of the same size whose rows run bottom-up (a framebuffer
+  /// read back), into `out`: opaque RGBA8, rows top-down; rows split across `threads`.
+  void composeOver(const std::uint8_t* under, std::vector<std::uint8_t>& out, int threads) const;
   /// Moves the content by (-dx, -dy) (a view panned by (dx, dy) device pixels) and clears what
   /// is uncovered; returns the uncovered strips (at most two; empty boxes when none).
   std::pair<Box, Box> shift(int dx, int dy);

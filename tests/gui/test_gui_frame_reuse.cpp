@@ -114,8 +114,8 @@ class FrameReuseTest : public QObject {
     }
   }
 
-  // Over a slide, painted spots and the cached slide image are drawn in one pass: the frame must
-  // be what GL's discs blended over the slide give.
+  // Over a slide, painted spots are composed over the cached slide image on the CPU: the frame
+  // must be what GL's discs blended over the slide give, after pans and a recolour too.
   void paintedSpotsOverTheSlideMatchTheGlDiscs() {
     STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
     const app::LoadOutcome out = app::loadSlide(path);
@@ -143,9 +143,17 @@ class FrameReuseTest : public QObject {
       view.setZoom(0.4);
       view.centreOn({1100, 1400});
       [&] { QVERIFY(guitest::waitForTiles(view)); }();
+      // A pan (the slide image shifts), a recolour (it stays), a pan and a frame that changes
+      // nothing: each composes the spots over the slide image of its own frame.
       view.panBy({13, -9});
       view.renderNow();
-      *composed = view.spots().lastPainted() && view.lastFramePath() != FrameCache::Path::Direct;
+      shown.layers->setColorMap(0, ColorMapId::Magma);
+      view.renderNow();
+      view.panBy({-7, 21});
+      view.renderNow();
+      view.update();
+      view.renderNow();
+      *composed = view.spots().lastPainted() && view.lastFramePath() == FrameCache::Path::Reused;
       QImage image = view.grabFramebuffer();
       qunsetenv("STAMP_SPOT_SPLAT");
       return image;

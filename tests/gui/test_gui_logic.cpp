@@ -10,6 +10,7 @@
 #include "widgets/scale_bar.h"
 #include "widgets/spot_layers.h"
 #include "widgets/spot_overlay.h"
+#include "widgets/spot_splat.h"
 
 using namespace stamp::widgets;
 using stamp::core::st::ObsColumn;
@@ -180,6 +181,44 @@ class GuiLogicTest : public QObject {
     o.setSelection({5, 5, 3, -2, 100000});
     QCOMPARE(o.selection(), (std::vector<int>{3, 5}));
     QVERIFY(o.isSelected(5) && !o.isSelected(4));
+  }
+
+  // Painted spots composed over the slide image on the CPU (SIMD and scalar tail): each pixel
+  // is s + u * (1 - s.a) of its own alpha, with the slide's rows read bottom-up, and opaque.
+  void paintedSpotsComposeOverTheSlide() {
+    const int w = 37, h = 23;  // a width that leaves a scalar tail after groups of four
+    SplatImage painted;
+    painted.reset(w, h);
+    std::vector<float> xy;
+    std::vector<std::uint8_t> rgba, selected;
+    for (int i = 0; i < 12; ++i) {
+      xy.insert(xy.end(), {float(3 + i * 3), float(4 + (i * 7) % 16)});
+      rgba.insert(rgba.end(), {std::uint8_t(20 * i), std::uint8_t(250 - 15 * i),
+                               std::uint8_t(90 + 5 * i), std::uint8_t(i % 3 ? 255 : 110)});
+      selected.push_back(i == 4);
+    }
+    SplatLayer layer{xy.data(), rgba.data(), selected.data(), 12, 4.5f, 0.8f, true};
+    painted.composite(layer, painted.all(), 2);
+    std::vector<std::uint8_t> under(std::size_t(w) * h * 4), out;
+    for (std::size_t i = 0; i < under.size(); ++i) under[i] = i % 4 == 3 ? 255 : std::uint8_t(i * 37 % 251);
+    painted.composeOver(under.data(), out, 2);
+    QCOMPARE(out.size(), under.size());
+    int translucent = 0;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        const std::uint8_t* s = painted.at(x, y);
+        const std::uint8_t* u = &under[(std::size_t(h - 1 - y) * w + x) * 4];
+        const std::uint8_t* o = &out[(std::size_t(y) * w + x) * 4];
+        translucent += s[3] > 0 && s[3] < 255;
+        QCOMPARE(int(o[3]), 255);
+        for (int c = 0; c < 3; ++c) {
+          const double expect = s[c] + u[c] * (255.0 - s[3]) / 255.0;
+          QVERIFY2(std::abs(o[c] - expect) <= 0.5 + 1e-9,
+                   qPrintable(QStringLiteral("(%1,%2) channel %3: %4, expected %5")
+                                  .arg(x).arg(y).arg(c).arg(o[c]).arg(expect)));
+        }
+      }
+    QVERIFY(translucent > 50);  // the discs' fill (0.8 opacity) and rims blend with the slide
   }
 };
 
