@@ -1,5 +1,7 @@
 #include "model/gene_encoder.h"
 
+#include "model/attention.h"
+
 #include <cmath>
 #include <limits>
 
@@ -29,10 +31,9 @@ torch::Tensor GeneSelfAttentionImpl::forward(const torch::Tensor& x, const torch
                            .masked_fill(keyPad.view({b, 1, 1, n}), -std::numeric_limits<float>::infinity())
                            .expand({b, heads, 1, n})
                            .reshape({b * heads, 1, n});
-  torch::Tensor s = torch::baddbmm(bias, bh(qkv[0]), bh(qkv[1]).transpose(1, 2), /*beta=*/1.0,
-                                   /*alpha=*/1.0 / std::sqrt(double(dh)));
-  torch::Tensor o = torch::bmm(s.softmax(-1), bh(qkv[2])).view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d});
-  return out_proj(o);
+  const std::int64_t block = blockBytes > 0 ? blockBytes : attentionBlockBytes(x);
+  torch::Tensor o = scaledAttention(bh(qkv[0]), bh(qkv[1]), bh(qkv[2]), bias, 1.0 / std::sqrt(double(dh)), block);
+  return out_proj(o.view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d}));
 }
 
 GeneEncoderLayerImpl::GeneEncoderLayerImpl(const StampConfig& c) {

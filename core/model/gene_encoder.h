@@ -17,6 +17,9 @@ struct GeneSelfAttentionImpl : torch::nn::Module {
   torch::Tensor in_proj_weight, in_proj_bias;
   torch::nn::Linear out_proj{nullptr};
   std::int64_t heads;
+  /// scaledAttention's block size without autograd; 0: attentionBlockBytes (by device).
+  /// Benchmarks set it to compare.
+  std::int64_t blockBytes = 0;
 };
 TORCH_MODULE(GeneSelfAttention);
 

@@ -1,5 +1,7 @@
 #include "model/vit.h"
 
+#include "model/attention.h"
+
 namespace stamp::core::model {
 
 constexpr std::int64_t kImageSize = 224, kPatch = 16, kGrid = kImageSize / kPatch;
@@ -19,12 +21,9 @@ torch::Tensor VitAttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), n = x.size(1), d = x.size(2), dh = d / heads;
   torch::Tensor t = qkv(x).reshape({b, n, 3, heads, dh}).permute({2, 0, 3, 1, 4});
   const auto bh = [&](const torch::Tensor& y) { return y.reshape({b * heads, n, dh}); };
-  // The 1/sqrt(dh) scale rides in the batched product (alpha; beta = 0 ignores the zero
-  // scalar) rather than in a separate pass over the (n x n) scores, the largest tensor here.
-  torch::Tensor a = torch::baddbmm(torch::zeros({}, x.options()), bh(t[0]), bh(t[1]).transpose(1, 2),
-                                   /*beta=*/0.0, /*alpha=*/std::pow(double(dh), -0.5))
-                        .softmax(-1);
-  return proj(torch::bmm(a, bh(t[2])).view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d}));
+  torch::Tensor a = scaledAttention(bh(t[0]), bh(t[1]), bh(t[2]), {}, std::pow(double(dh), -0.5),
+                                    attentionBlockBytes(x));
+  return proj(a.view({b, heads, n, dh}).transpose(1, 2).reshape({b, n, d}));
 }
 
 LayerScaleImpl::LayerScaleImpl(std::int64_t dim) {

@@ -13,6 +13,7 @@
 #include "common/threads.h"
 #include "demo/demo.h"
 #include "engine/embedder.h"
+#include "model/gene_encoder.h"
 #include "model/stamp_model.h"
 #include "slide/slide_reader.h"
 #include "st/open_spatial.h"
@@ -146,6 +147,34 @@ static void compare(const std::string& preset, int batch, int threads, const fs:
   bench::row("fraction of matmul peak", vitFlops(cfg) * batch / ti / peak, "");
 }
 
+/// The gene encoder at the published width and context (two of its 12 layers), with the
+/// attention in cache-sized blocks of heads (the default) against the whole scores tensor.
+static void attentionBlocks(int threads) {
+  model::StampConfig cfg = model::presetUni();
+  cfg.geneLayers = 2;
+  model::GeneEncoder enc(cfg);
+  enc->eval();
+  c10::InferenceMode guard;
+  const int batch = 4;
+  auto tokens = torch::randint(30, cfg.nGenes + 30, {batch, cfg.context}, torch::kInt64);
+  auto setBlock = [&](std::int64_t bytes) {
+    for (const auto& layer : *enc->encoder->layers) layer->as<model::GeneEncoderLayer>()->self_attn->blockBytes = bytes;
+  };
+  double whole = 1e30, blocks = 1e30;
+  for (int round = 0; round < 3; ++round) {  // alternating, each keeping its best
+    setBlock(std::int64_t(1) << 50);
+    whole = std::min(whole, bench::bestOf(2, [&] { enc->feature(tokens); }));
+    setBlock(0);
+    blocks = std::min(blocks, bench::bestOf(2, [&] { enc->feature(tokens); }));
+  }
+  const double scores = 16.0 * cfg.context * cfg.context * 4 * batch / (1 << 20);
+  std::printf("\ngene encoder attention, uni width and context (2 layers), batch %d, %d threads\n", batch, threads);
+  bench::row("whole scores tensor (MiB a layer)", scores, "MiB");
+  bench::row("whole scores: spots/s", batch / whole, "spots/s");
+  bench::row("blocks of heads (16 MiB): spots/s", batch / blocks, "spots/s");
+  bench::row("blocks / whole", whole / blocks, "x");
+}
+
 static void endToEnd(int threads, const fs::path& ref) {
   demo::DemoOptions o;
   o.width = 8000;
@@ -182,6 +211,7 @@ int main(int argc, char** argv) {
   fs::path ref = fs::path(STAMP_SOURCE_DIR).parent_path() / "shared/reference";
   compare("tiny", 32, threads, ref);
   if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 4, threads, ref);
+  attentionBlocks(threads);
   endToEnd(threads, ref);
   bench::row("peak RSS", bench::peakRssMiB(), "MiB");
   return 0;

@@ -2,6 +2,9 @@
 // quirk, input validation of runTensors.
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "model/attention.h"
 #include "model/model_runner.h"
 
 using namespace stamp::core;
@@ -40,6 +43,34 @@ TEST(StampModel, SpotWithoutTokensIsFlaggedNotNaN) {
   // The valid rows do not depend on the invalid row being in the batch.
   GeneEmbedding alone = m->encodeGenes(tokens.index({torch::tensor({0, 2})}));
   EXPECT_TRUE(torch::allclose(alone.embedding, g.embedding.index({torch::tensor({0, 2})}), 1e-5, 1e-6));
+}
+
+// Without autograd the attention goes in blocks of heads: the same values as the whole
+// scores tensor, for every block size (one head, an uneven split, all), with padded keys.
+TEST(StampModel, AttentionInBlocksEqualsTheWholeScores) {
+  torch::manual_seed(5);
+  const std::int64_t g = 7, n = 33, m = 33, dh = 8;
+  auto q = torch::randn({g, n, dh}), k = torch::randn({g, m, dh}), v = torch::randn({g, m, dh});
+  auto bias = torch::zeros({g, 1, m});
+  bias.slice(2, 20).fill_(-std::numeric_limits<float>::infinity());  // padded keys
+  const torch::Tensor whole = scaledAttention(q, k, v, bias, 0.35, std::int64_t(1) << 40);
+  torch::NoGradGuard ng;
+  const std::int64_t perHead = n * m * 4;
+  for (std::int64_t heads : {1, 3, 7}) {
+    const torch::Tensor blocks = scaledAttention(q, k, v, bias, 0.35, heads * perHead);
+    ASSERT_EQ(blocks.sizes(), whole.sizes());
+    EXPECT_TRUE(torch::allclose(blocks, whole, 1e-5, 1e-6)) << heads << " heads a block";
+  }
+  // Padded keys get no weight: the output ignores their values.
+  auto v2 = v.clone();
+  v2.slice(1, 20).fill_(1e6);
+  EXPECT_TRUE(torch::allclose(scaledAttention(q, k, v2, bias, 0.35, perHead), whole, 1e-5, 1e-6));
+  // With autograd the whole tensor is used and gradients flow.
+  auto qg = q.clone().requires_grad_(true);
+  torch::GradMode::set_enabled(true);
+  scaledAttention(qg, k, v, bias, 0.35, perHead).sum().backward();
+  ASSERT_TRUE(qg.grad().defined());
+  EXPECT_TRUE(torch::isfinite(qg.grad()).all().item<bool>());
 }
 
 TEST(StampModel, ShortTokenRowsArePaddedToTheContext) {
