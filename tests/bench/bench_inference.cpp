@@ -170,9 +170,38 @@ static void attentionBlocks(int threads) {
   const double scores = 16.0 * cfg.context * cfg.context * 4 * batch / (1 << 20);
   std::printf("\ngene encoder attention, uni width and context (2 layers), batch %d, %d threads\n", batch, threads);
   bench::row("whole scores tensor (MiB a layer)", scores, "MiB");
-  bench::row("whole scores: spots/s", batch / whole, "spots/s");
-  bench::row("blocks of heads (16 MiB): spots/s", batch / blocks, "spots/s");
-  bench::row("blocks / whole", whole / blocks, "x");
+  bench::row("inference, whole scores: spots/s", batch / whole, "spots/s");
+  bench::row("inference, blocks of heads (16 MiB): spots/s", batch / blocks, "spots/s");
+  bench::row("inference, blocks / whole", whole / blocks, "x");
+}
+
+/// The same encoder in training, forward + backward: autograd keeping every layer's scores
+/// against the blocks recomputed in backward.
+static void attentionBlocksTraining() {
+  model::StampConfig cfg = model::presetUni();
+  cfg.geneLayers = 2;
+  model::GeneEncoder enc(cfg);
+  enc->train();
+  const int batch = 2;
+  auto tokens = torch::randint(30, cfg.nGenes + 30, {batch, cfg.context}, torch::kInt64);
+  auto setBlock = [&](std::int64_t bytes) {
+    for (const auto& layer : *enc->encoder->layers) layer->as<model::GeneEncoderLayer>()->self_attn->blockBytes = bytes;
+  };
+  auto step = [&] {
+    enc->zero_grad();
+    enc->feature(tokens).feature.pow(2).sum().backward();
+  };
+  double whole = 1e30, blocks = 1e30;
+  for (int round = 0; round < 2; ++round) {
+    setBlock(std::int64_t(1) << 50);
+    whole = std::min(whole, bench::bestOf(2, step));
+    setBlock(0);
+    blocks = std::min(blocks, bench::bestOf(2, step));
+  }
+  std::printf("\ngene encoder attention in training (forward + backward), same encoder, batch %d\n", batch);
+  bench::row("training, whole scores kept for backward: spots/s", batch / whole, "spots/s");
+  bench::row("training, blocks recomputed in backward: spots/s", batch / blocks, "spots/s");
+  bench::row("training, blocks / whole", whole / blocks, "x");
 }
 
 static void endToEnd(int threads, const fs::path& ref) {
@@ -212,6 +241,7 @@ int main(int argc, char** argv) {
   compare("tiny", 32, threads, ref);
   if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 4, threads, ref);
   attentionBlocks(threads);
+  attentionBlocksTraining();
   endToEnd(threads, ref);
   bench::row("peak RSS", bench::peakRssMiB(), "MiB");
   return 0;
