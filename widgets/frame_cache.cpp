@@ -1,5 +1,7 @@
 #include "widgets/frame_cache.h"
 
+#include "widgets/view_transform.h"
+
 #include <QOpenGLContext>
 #include <algorithm>
 #include <cmath>
@@ -78,11 +80,9 @@ void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo
   glDisable(GL_SCISSOR_TEST);  // it would clip the copies
   const bool zooming = key.pxPerFrame != lastPxPerFrame_;
   lastPxPerFrame_ = key.pxPerFrame;
-  const QPointF s = (origin - origin_) * key.pxPerFrame;
-  const QPoint whole(int(std::lround(s.x())), int(std::lround(s.y())));
-  const bool aligned = std::abs(s.x() - whole.x()) < kWholePixel &&
-                       std::abs(s.y() - whole.y()) < kWholePixel &&
-                       std::abs(whole.x()) < key.px.width() && std::abs(whole.y()) < key.px.height();
+  const auto shift = wholePixels((origin - origin_) * key.pxPerFrame, kWholePixel);
+  const QPoint whole = shift.value_or(QPoint());
+  const bool aligned = shift && std::abs(whole.x()) < key.px.width() && std::abs(whole.y()) < key.px.height();
   const bool hit = valid_ && key == key_ && aligned;
   if (!hit && (zooming || !ensureBuffers(key.px))) {
     // Mid-zoom no frame would reuse the image: drawing it into the cache first only costs.

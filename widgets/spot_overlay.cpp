@@ -5,6 +5,7 @@
 
 #include "common/parallel.h"
 #include "widgets/layer_model.h"
+#include "widgets/view_transform.h"
 
 namespace stamp::widgets {
 
@@ -189,10 +190,11 @@ bool SpotOverlay::paint(GlRenderer& gl, const LayerModel& layers, const QMatrix4
   PaintKey key = paintKey(layers, px, radiusPx);
   // Like the frame cache: a pan by whole pixels shifts the image and paints the uncovered
   // strips; a frame that changes nothing of the spots (hover, lasso) reuses the texture.
-  const QPointF d = paintedOffset_ - deviceOffset_;
-  const QPoint whole(int(std::lround(d.x())), int(std::lround(d.y())));
-  const bool same = paintedValid_ && key == paintedKey_ && std::abs(d.x() - whole.x()) < 1e-2 &&
-                    std::abs(d.y() - whole.y()) < 1e-2;
+  // Whole within 1e-2 px: the offsets come from the float projection (the cache's, 1e-3, from
+  // double origins).
+  const auto shift = wholePixels(paintedOffset_ - deviceOffset_, 1e-2);
+  const QPoint whole = shift.value_or(QPoint());
+  const bool same = paintedValid_ && key == paintedKey_ && shift;
   if (same && whole.isNull()) return true;  // the texture holds it already
   if (same) {
     const auto [cols, rows] = painted_.shift(whole.x(), whole.y());

@@ -6,6 +6,8 @@
 #include <QRectF>
 #include <QSize>
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 namespace stamp::widgets {
 
@@ -36,5 +38,14 @@ struct ViewTransform {
     return margin * std::min(viewport.width() / frame.width(), viewport.height() / frame.height());
   }
 };
+
+/// A shift in device pixels rounded to whole pixels, when it is that within `tolerance` (a
+/// cached image can then be moved instead of drawn again); nullopt otherwise.
+inline std::optional<QPoint> wholePixels(const QPointF& shift, double tolerance) {
+  const QPoint whole(int(std::lround(shift.x())), int(std::lround(shift.y())));
+  if (std::abs(shift.x() - whole.x()) < tolerance && std::abs(shift.y() - whole.y()) < tolerance)
+    return whole;
+  return std::nullopt;
+}
 
 }  // namespace stamp::widgets

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "common/atomic_file.h"
+#include "common/parallel.h"
 #include "corpus/corpus_internal.h"
 #include "corpus/shard_io.h"
 
@@ -136,9 +136,7 @@ Status runSamples(SampleRun run, int workers) {
       if (run.progress) run.progress->advance();
     }
   };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < std::max(1, std::min<int>(workers, int(todo.size()))); ++w) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  core::runOnThreads(std::max(1, std::min<int>(workers, int(todo.size()))), [&](int) { worker(); });
   if (firstError) return *firstError;
   return {};
 }
@@ -226,7 +224,7 @@ Result<CorpusSummary> buildCorpus(const CorpusOptions& options, ProgressReporter
     progress->begin("Processing samples", (long long)inputs.size());
     progress->advance(std::count_if(outcomes.begin(), outcomes.end(), [](auto& o) { return o.has_value(); }));
   }
-  const int workers = options.workers > 0 ? options.workers : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int workers = options.workers > 0 ? options.workers : core::hardwareThreads();
   STAMP_CHECK(runSamples({inputs, datasetIds, ctx, work, outcomes, progress}, workers));
   std::vector<char> seen(vocab.size(), 0);
   for (auto& o : outcomes) {
