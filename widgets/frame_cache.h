@@ -25,6 +25,7 @@ class FrameCache : protected QOpenGLExtraFunctions {
     double pxPerFrame = 0;       // device pixels per frame pixel (zoom x device pixel ratio)
     QSize px;                    // framebuffer size in device pixels
     std::uint64_t content = 0;   // the drawer's version of what it draws (tiles loaded, ...)
+    std::uint64_t overlay = 0;   // and of what it draws over that (a heatmap)
     bool operator==(const Key&) const = default;
   };
   /// Draws the image into the bound framebuffer, at least over `region` (device pixels, y

@@ -23,9 +23,11 @@ void HeatmapOverlay::set(QImage image, const QRectF& frameRect) {
   image_ = image.convertToFormat(QImage::Format_RGBA8888);
   rect_ = frameRect;
   dirty_ = true;
+  ++version_;
 }
 
 void HeatmapOverlay::clear() {
+  ++version_;
   image_ = QImage();
   rect_ = QRectF();
   dirty_ = true;

@@ -1,13 +1,14 @@
 #pragma once
 /// HeatmapOverlay: one RGBA image laid over a frame rectangle of the slide view (e.g. a dense
-/// localization search), drawn in GL between the tiles and the spots so that panning and
-/// zooming stay as smooth as the tiles. Cells are drawn with nearest sampling: each image pixel
+/// localization search), drawn in GL right after the tiles, into the view's frame cache with
+/// them, so that panning and zooming stay as smooth as the tiles. Cells are drawn with nearest sampling: each image pixel
 /// is one searched location. GUI thread only; draw/releaseGl need the view's context current.
 #include <QImage>
 #include <QMatrix4x4>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLShaderProgram>
 #include <QRectF>
+#include <cstdint>
 #include <memory>
 
 namespace stamp::widgets {
@@ -20,8 +21,13 @@ class HeatmapOverlay {
   bool hasImage() const { return !image_.isNull(); }
   const QImage& image() const { return image_; }
   QRectF frameRect() const { return rect_; }
-  void setOpacity(float opacity) { opacity_ = opacity; }
+  void setOpacity(float opacity) {
+    version_ += opacity != opacity_;
+    opacity_ = opacity;
+  }
   float opacity() const { return opacity_; }
+  /// Changes whenever what draw() shows does (for the frame cache's key).
+  std::uint64_t version() const { return version_; }
 
   /// Uploads a changed image, then draws it with `proj` (frame -> clip space).
   void draw(QOpenGLExtraFunctions& f, const QMatrix4x4& proj);
@@ -34,6 +40,7 @@ class HeatmapOverlay {
   QRectF rect_;
   float opacity_ = 0.7f;
   bool dirty_ = false, broken_ = false;
+  std::uint64_t version_ = 0;
   std::unique_ptr<QOpenGLShaderProgram> program_;
   GLuint tex_ = 0, vbo_ = 0, vao_ = 0;
 };

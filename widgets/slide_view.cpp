@@ -242,29 +242,31 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     const QRectF widget(QPointF(region.topLeft()) / dpr, QSizeF(region.size()) / dpr);
     const QRectF only(view_.toFrame(widget.topLeft()), view_.toFrame(widget.bottomRight()));
     tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only);
+    // The heatmap lies on the slide: drawn with it, the frame cache keeps both (a pan then
+    // moves it with the tiles instead of drawing a window-sized pass again).
+    heatmap_.draw(*f, view_.projection());
   };
+  f->glDisable(GL_DEPTH_TEST);
+  f->glEnable(GL_BLEND);
+  // Keep destination alpha at 1 so grabbed frames are opaque.
+  f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
   if (!gl_ || !gl_->ready() || !tiles_.hasImage()) background(QRect(QPoint(0, 0), px));
   if (gl_ && gl_->ready()) {
-    f->glDisable(GL_DEPTH_TEST);
-    f->glEnable(GL_BLEND);
-    // Keep destination alpha at 1 so grabbed frames are opaque.
-    f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     const QMatrix4x4 proj = view_.projection();
     const float pxPerFrame = float(view_.zoom * dpr);
     const bool painted = layers_ && spots_.prepare(*gl_, *layers_, proj, pxPerFrame);
     const SlideUnder* under = nullptr;
     SlideUnder cached;
     if (tiles_.hasImage()) {
-      // Tiles come from the frame cache when only the pan or the spots changed. Painted spots
-      // (nothing between them and the slide) are composed over the cached image on the CPU.
-      const bool compose = painted && !heatmap_.hasImage();
+      // Tiles (and a heatmap) come from the frame cache when only the pan or the spots
+      // changed. Painted spots are composed over the cached image on the CPU.
       GLint target = 0;
       f->glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
       tiles_.uploadArrived(*gl_, view_.visibleFrameRect());
-      const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version()};
+      const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version(), heatmap_.version()};
       frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background,
-                          compose);
-      if (compose && frameCache_.lastPath() != FrameCache::Path::Direct) {
+                          painted);
+      if (painted && frameCache_.lastPath() != FrameCache::Path::Direct) {
         if (slidePixels_.empty() || slideSerial_ != frameCache_.serial()) {
           frameCache_.readBack(slidePixels_);
           slideSerial_ = frameCache_.serial();
@@ -273,7 +275,6 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
         under = &cached;
       }
     }
-    heatmap_.draw(*f, proj);
     if (layers_) spots_.draw(*gl_, *layers_, proj, pxPerFrame, under);
   }
   paintOverlay(overlayTarget);

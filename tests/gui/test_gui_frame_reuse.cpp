@@ -58,6 +58,61 @@ class FrameReuseTest : public QObject {
   }
 
 
+  // A heatmap is drawn into the cached slide image: panned frames must equal a full redraw,
+  // and a new opacity or a cleared heatmap must show at once (the cache's key follows it).
+  void heatmapPansWithTheCachedSlide() {
+    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
+    const app::LoadOutcome out = app::loadSlide(path);
+    QVERIFY2(out.loaded, qPrintable(out.error));
+    view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+    QImage heat(24, 18, QImage::Format_RGBA8888);
+    for (int y = 0; y < heat.height(); ++y)
+      for (int x = 0; x < heat.width(); ++x)
+        heat.setPixelColor(x, y, QColor(10 * x, 255 - 12 * y, 90, (x + y) % 5 ? 220 : 0));
+    view_->setHeatmap(heat, QRectF(100, 150, 2000, 2700));  // past the view: in the strips too
+    view_->setZoom(0.55);
+    view_->centreOn({1200, 1150});
+    QVERIFY(guitest::waitForTiles(*view_));
+    auto redrawn = [&] {  // a zoom away and back draws the frame afresh
+      const double zoom = view_->transform().zoom;
+      view_->setZoom(zoom * 2);
+      view_->renderNow();
+      view_->setZoom(zoom);
+      view_->renderNow();
+      [&] { QVERIFY(guitest::waitForTiles(*view_)); }();
+      return view_->grabFramebuffer();
+    };
+    for (const QPointF d : {QPointF(31, -17), QPointF(-9, 44), QPointF(0, -25)}) {
+      view_->panBy(d);
+      view_->renderNow();
+      QVERIFY(guitest::waitForTiles(*view_));
+    }
+    QCOMPARE(view_->lastFramePath(), FrameCache::Path::Reused);
+    const QImage panned = view_->grabFramebuffer();
+    // Cells are sampled nearest: where a cell edge falls on a pixel centre, a shifted frame
+    // may put it one pixel over (a column or row of the heatmap). A wrong shift or a strip
+    // drawn without the heatmap differs over far more.
+    auto expectAlike = [&](const QImage& a, const QImage& b, const char* what) {
+      int far = 0;
+      for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) far += guitest::channelDifference(a.pixelColor(x, y), b.pixelColor(x, y)) > 2;
+      qInfo("%s: %d of %d pixels differ by more than 2", what, far, a.width() * a.height());
+      QVERIFY2(far <= a.width() * a.height() / 200, what);
+    };
+    const QImage fresh = redrawn();
+    expectAlike(panned, fresh, "panned");
+    view_->setHeatmapOpacity(0.2f);
+    view_->renderNow();
+    const QImage fainter = view_->grabFramebuffer();
+    QVERIFY(guitest::largestDifference(fainter, fresh) > 40);  // the new opacity shows
+    expectAlike(fainter, redrawn(), "new opacity");
+    view_->clearHeatmap();
+    view_->renderNow();
+    const QImage cleared = view_->grabFramebuffer();
+    QVERIFY(guitest::largestDifference(cleared, fainter) > 20);  // the heatmap is gone at once
+    expectAlike(cleared, redrawn(), "cleared");
+  }
+
   // The CPU-painted spots (software GL with many discs in view) must look like GL's discs:
   // fill, anti-aliased rim, outline, selection ring, layer opacity and order, at two sizes.
   void paintedSpotsMatchTheGlDiscs() {

@@ -280,6 +280,13 @@ void benchOverSlide(int spots, const char* path) {
     layers.setColorMap(0, i % 2 ? widgets::ColorMapId::Magma : widgets::ColorMapId::Viridis);
   }, present);
   const bool recolourReused = view.lastFramePath() == Path::Reused;
+  // The same pans with a query heatmap over the whole slide (24 x 18 cells, translucent).
+  QImage heat(24, 18, QImage::Format_RGBA8888);
+  for (int y = 0; y < heat.height(); ++y)
+    for (int x = 0; x < heat.width(); ++x) heat.setPixelColor(x, y, QColor(10 * x, 255 - 12 * y, 90, 200));
+  view.setHeatmap(heat, QRectF(0, 0, w, h));
+  const double heatPan = frameTime(60, [&](int i) { view.panBy({i % 2 ? 7.0 : -7.0, 3.0}); }, present);
+  view.clearHeatmap();
   std::printf("\n%d spots over %s (%.0f x %.0f px, tiles fill the window; %s; slide image %s;"
               " spots %s)\n", spots, path, w, h,
               view.tilesComplete() ? "all tiles on screen" : "TILES STILL LOADING",
@@ -287,6 +294,7 @@ void benchOverSlide(int spots, const char* path) {
               view.spots().lastPainted() ? "painted by the CPU" : "drawn as GL points");
   bench::row("  pan frame, SlideView", pan * 1e3, "ms");
   bench::row("  recolour frame, SlideView", recolour * 1e3, "ms");
+  bench::row("  pan frame with a heatmap over the slide, SlideView", heatPan * 1e3, "ms");
 }
 
 }  // namespace
