@@ -3,7 +3,11 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <random>
+#include <string>
+#include <system_error>
+#include <vector>
 
 namespace stamp::test {
 namespace fs = std::filesystem;
@@ -20,12 +24,38 @@ std::optional<fs::path> sharedDataDir() {
   return std::nullopt;
 }
 
+namespace {
+
+// Scratch folders go when the test process ends: left behind, repeated runs filled a
+// developer's disk (tens of GB of checkpoints and fixtures). STAMP_KEEP_TEST_FILES=1 keeps
+// them to look at.
+struct ScratchFolders {
+  std::mutex mutex;
+  std::vector<fs::path> paths;
+  ~ScratchFolders() {
+    const char* keep = std::getenv("STAMP_KEEP_TEST_FILES");
+    if (keep && std::string(keep) == "1") return;
+    std::error_code ec;
+    for (const fs::path& p : paths) fs::remove_all(p, ec);
+  }
+};
+
+ScratchFolders& scratchFolders() {
+  static ScratchFolders folders;
+  return folders;
+}
+
+}  // namespace
+
 fs::path scratchDir(const std::string& name) {
   std::random_device rd;
   fs::path p = fs::temp_directory_path() /
                ("stamp-test-" + name + "-" + std::to_string(rd() % 1000000000u));
   fs::remove_all(p);
   fs::create_directories(p);
+  ScratchFolders& folders = scratchFolders();
+  std::lock_guard lock(folders.mutex);
+  folders.paths.push_back(p);
   return p;
 }
 

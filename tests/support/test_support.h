@@ -14,7 +14,8 @@ std::optional<std::filesystem::path> sharedDataDir();
 std::filesystem::path sourceDir();
 /// The build folder (where the `stamp` CLI lives under app/cli/).
 std::filesystem::path binaryDir();
-/// A fresh empty folder under the system temp dir, removed by the fixture's owner.
+/// A fresh empty folder under the system temp dir, removed when the test process ends
+/// (STAMP_KEEP_TEST_FILES=1 keeps it).
 std::filesystem::path scratchDir(const std::string& name);
 /// Runs a shell command, returns its exit status and captures stdout+stderr into `output`.
 int runCommand(const std::string& command, std::string* output = nullptr);
