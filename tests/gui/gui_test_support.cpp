@@ -15,6 +15,7 @@
 
 #include "demo/demo.h"
 #include "main_window.h"
+#include "sample_controller.h"
 #include "widgets/slide_view.h"
 
 namespace stamp::guitest {
@@ -97,6 +98,33 @@ bool ViewUnderTest::show(QSize size) {
   }
   if (!view->glError().isEmpty()) qWarning("GL: %s", qPrintable(view->glError()));
   return view->glError().isEmpty();
+}
+
+void SlideViewTestBase::init() {
+  shown_ = std::make_unique<ViewUnderTest>();
+  view_ = shown_->view.get();
+  layers_ = shown_->layers.get();
+  QVERIFY(shown_->show({900, 700}));
+}
+
+void SlideViewTestBase::cleanup() { shown_.reset(); }
+
+bool SlideViewTestBase::showTestSlide() {
+  const QString relpath = QStringLiteral("slides/CMU-1-Small-Region.svs");
+  const QString path = dataFile(relpath);
+  if (path.isEmpty()) {
+    QTest::qSkip(qPrintable(QStringLiteral("real test data not found: ../shared/data/%1 (set "
+                                           "STAMP_TEST_DATA to the folder)").arg(relpath)),
+                 __FILE__, __LINE__);
+    return false;
+  }
+  const app::LoadOutcome out = app::loadSlide(path);
+  if (!out.loaded) {
+    QTest::qFail(qPrintable(QStringLiteral("%1: %2").arg(path, out.error)), __FILE__, __LINE__);
+    return false;
+  }
+  view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+  return true;
 }
 
 void prepareAppEnvironment(const QTemporaryDir& sandbox, bool sandboxCache, bool sandboxHome) {

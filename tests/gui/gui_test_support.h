@@ -58,6 +58,23 @@ struct ViewUnderTest {
   bool show(QSize size);
 };
 
+/// The fixture of the slide-view tests: a fresh 900 x 700 view with its own layer model for
+/// every test function.
+class SlideViewTestBase : public QObject {
+  Q_OBJECT
+ protected Q_SLOTS:
+  void init();
+  void cleanup();
+
+ protected:
+  /// Shows the shared test slide (CMU-1-Small-Region.svs) in view_. False when the test was
+  /// skipped (no shared data) or failed (the slide did not open): the caller returns.
+  bool showTestSlide();
+  std::unique_ptr<ViewUnderTest> shown_;
+  widgets::SlideView* view_ = nullptr;
+  widgets::LayerModel* layers_ = nullptr;
+};
+
 /// The main() of a test of the view alone: the GL format, then `Test`.
 template <class Test>
 int runViewTest(int argc, char** argv) {

@@ -11,24 +11,14 @@
 using namespace stamp;
 using namespace stamp::widgets;
 
-class FrameReuseTest : public QObject {
+class FrameReuseTest : public guitest::SlideViewTestBase {
   Q_OBJECT
  private Q_SLOTS:
-  void init() {
-    shown_ = std::make_unique<guitest::ViewUnderTest>();
-    view_ = shown_->view.get();
-    layers_ = shown_->layers.get();
-    QVERIFY(shown_->show({900, 700}));
-  }
-  void cleanup() { shown_.reset(); }
 
   // Pans by whole pixels shift the cached slide image and draw only the uncovered strips; the
   // result must be the image a full redraw gives (a wrong shift or strip shows at once).
   void pannedFramesMatchAFullRedraw() {
-    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
-    const app::LoadOutcome out = app::loadSlide(path);
-    QVERIFY2(out.loaded, qPrintable(out.error));
-    view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+    if (!showTestSlide()) return;
     view_->setZoom(0.73);  // between pyramid levels: tiles are resampled
     view_->centreOn({1100, 1500});
     QVERIFY(guitest::waitForTiles(*view_));
@@ -61,10 +51,7 @@ class FrameReuseTest : public QObject {
   // A heatmap is drawn into the cached slide image: panned frames must equal a full redraw,
   // and a new opacity or a cleared heatmap must show at once (the cache's key follows it).
   void heatmapPansWithTheCachedSlide() {
-    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
-    const app::LoadOutcome out = app::loadSlide(path);
-    QVERIFY2(out.loaded, qPrintable(out.error));
-    view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+    if (!showTestSlide()) return;
     QImage heat(24, 18, QImage::Format_RGBA8888);
     for (int y = 0; y < heat.height(); ++y)
       for (int x = 0; x < heat.width(); ++x)
@@ -319,11 +306,6 @@ class FrameReuseTest : public QObject {
     const int worst = guitest::largestDifference(recoloured, expected);
     QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
   }
-
- private:
-  std::unique_ptr<guitest::ViewUnderTest> shown_;
-  SlideView* view_ = nullptr;
-  LayerModel* layers_ = nullptr;
 };
 
 int main(int argc, char** argv) { return stamp::guitest::runViewTest<FrameReuseTest>(argc, argv); }

@@ -77,22 +77,12 @@ bool colorClose(const QColor& a, const Rgba8& b, int tol = 8) {
 
 }  // namespace
 
-class SlideViewTest : public QObject {
+class SlideViewTest : public guitest::SlideViewTestBase {
   Q_OBJECT
  private Q_SLOTS:
-  void init() {
-    shown_ = std::make_unique<guitest::ViewUnderTest>();
-    view_ = shown_->view.get();
-    layers_ = shown_->layers.get();
-    QVERIFY(shown_->show({900, 700}));
-  }
-  void cleanup() { shown_.reset(); }
 
   void svsTilesShowTissue() {
-    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
-    const app::LoadOutcome out = app::loadSlide(path);
-    QVERIFY2(out.loaded, qPrintable(out.error));
-    view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+    if (!showTestSlide()) return;
     QVERIFY(guitest::waitForTiles(*view_));
     const QImage frame = view_->grabFramebuffer();
     guitest::saveScreenshot(frame, QStringLiteral("svs_fit"));
@@ -109,10 +99,7 @@ class SlideViewTest : public QObject {
   }
 
   void scaleBarFollowsZoom() {
-    STAMP_QREQUIRE_DATA(path, QStringLiteral("slides/CMU-1-Small-Region.svs"));
-    const app::LoadOutcome out = app::loadSlide(path);
-    QVERIFY(out.loaded);
-    view_->setImage(out.loaded->image, 1.0, out.loaded->umPerFramePx, out.loaded->objectivePower);
+    if (!showTestSlide()) return;
     QVERIFY(guitest::waitForTiles(*view_));
     for (int step = 0; step < 4; ++step) {
       const ScaleBar bar = view_->scaleBar();
@@ -395,9 +382,6 @@ class SlideViewTest : public QObject {
     QCoreApplication::sendEvent(view_, &e);
   }
 
-  std::unique_ptr<guitest::ViewUnderTest> shown_;
-  SlideView* view_ = nullptr;
-  LayerModel* layers_ = nullptr;
 };
 
 int main(int argc, char** argv) { return stamp::guitest::runViewTest<SlideViewTest>(argc, argv); }
