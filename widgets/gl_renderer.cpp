@@ -22,9 +22,6 @@ uniform sampler2D tex;
 out vec4 frag;
 void main() { frag = texture(tex, uv); })";
 
-// A painted image (premultiplied, rows top-down) "over" an image of the framebuffer (rows
-// bottom-up), both 1:1 with the viewport: one pass instead of copying the one and blending the
-// other over it, each a full window of fetches on a software rasteriser.
 // One quad per spot, cut to a disc in the fragment shader; the outline and the selection ring
 // are measured in screen pixels so they stay crisp at every zoom.
 const char* kSpotVert = R"(#version 150 core

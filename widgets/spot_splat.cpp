@@ -121,15 +121,24 @@ void SplatImage::compositeBox(const SplatLayer& l, const Box& clip) {
   }
 }
 
+namespace {
+
+// Rows [y0, y1) split into one band per thread (at least 64 rows a band: below that a thread
+// costs more than it saves); band(b0, b1) runs on each.
+template <class Band>
+void inRowBands(int y0, int y1, int threads, const Band& band) {
+  threads = std::clamp(threads, 1, std::max(1, (y1 - y0) / 64));
+  const int rows = (y1 - y0 + threads - 1) / threads;
+  core::runOnThreads(threads, [&](int t) { band(y0 + t * rows, std::min(y1, y0 + (t + 1) * rows)); });
+}
+
+}  // namespace
+
 void SplatImage::composite(const SplatLayer& layer, const Box& clip, int threads) {
   const Box c{std::max(clip.x0, 0), std::max(clip.y0, 0), std::min(clip.x1, width_),
               std::min(clip.y1, height_)};
   if (c.empty()) return;
-  threads = std::clamp(threads, 1, std::max(1, (c.y1 - c.y0) / 64));
-  const int band = (c.y1 - c.y0 + threads - 1) / threads;
-  core::runOnThreads(threads, [&](int t) {
-    compositeBox(layer, Box{c.x0, c.y0 + t * band, c.x1, std::min(c.y1, c.y0 + (t + 1) * band)});
-  });
+  inRowBands(c.y0, c.y1, threads, [&](int b0, int b1) { compositeBox(layer, Box{c.x0, b0, c.x1, b1}); });
 }
 
 namespace {
@@ -171,10 +180,8 @@ void SplatImage::composeOver(const std::uint8_t* under, std::vector<std::uint8_t
                              int threads) const {
   out.resize(px_.size());
   const std::size_t stride = std::size_t(width_) * 4;
-  threads = std::clamp(threads, 1, std::max(1, height_ / 64));
-  const int band = (height_ + threads - 1) / threads;
-  core::runOnThreads(threads, [&](int t) {
-    for (int y = t * band; y < std::min(height_, (t + 1) * band); ++y)
+  inRowBands(0, height_, threads, [&](int b0, int b1) {
+    for (int y = b0; y < b1; ++y)
       overRow(&px_[std::size_t(y) * stride], under + std::size_t(height_ - 1 - y) * stride,
               &out[std::size_t(y) * stride], std::size_t(width_));
   });
