@@ -66,20 +66,23 @@ void FrameCache::drawStrips(const QPoint& shift, const Render& render) {
   for (const QRect& r : strips) {
     if (r.isEmpty()) continue;
     glScissor(r.x(), h - r.y() - r.height(), r.width(), r.height());  // GL rows run bottom-up
-    render(r);
+    render(r, false);
   }
   glDisable(GL_SCISSOR_TEST);
 }
 
 void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo,
-                         const Render& render, bool leaveInCache) {
+                         const Render& render, PresentOptions options) {
   if (!initialized_) {
     initializeOpenGLFunctions();
     initialized_ = true;
   }
   glDisable(GL_SCISSOR_TEST);  // it would clip the copies
   const bool zooming = key.pxPerFrame != lastPxPerFrame_;
+  const bool stillZooming = zooming && lastZooming_;  // the first zoom frame is drawn fully
   lastPxPerFrame_ = key.pxPerFrame;
+  lastZooming_ = zooming;
+  lastDraft_ = false;
   const auto shift = wholePixels((origin - origin_) * key.pxPerFrame, kWholePixel);
   const QPoint whole = shift.value_or(QPoint());
   const bool aligned = shift && std::abs(whole.x()) < key.px.width() && std::abs(whole.y()) < key.px.height();
@@ -88,14 +91,15 @@ void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo
     // Mid-zoom no frame would reuse the image: drawing it into the cache first only costs.
     valid_ = false;
     lastPath_ = Path::Direct;
+    lastDraft_ = options.drafts && stillZooming;
     glBindFramebuffer(GL_FRAMEBUFFER, targetFbo);
-    render(QRect(QPoint(0, 0), key.px));
+    render(QRect(QPoint(0, 0), key.px), lastDraft_);
     return;
   }
   glViewport(0, 0, key.px.width(), key.px.height());
   if (!hit) {
     glBindFramebuffer(GL_FRAMEBUFFER, fbo_[front_]);
-    render(QRect(QPoint(0, 0), key.px));
+    render(QRect(QPoint(0, 0), key.px), false);
     key_ = key;
     origin_ = origin;
     valid_ = true;
@@ -116,7 +120,7 @@ void FrameCache::present(const Key& key, const QPointF& origin, GLuint targetFbo
     ++serial_;
   }
   const QRect all(QPoint(0, 0), size_);
-  if (!leaveInCache) blit(fbo_[front_], targetFbo, all, all);
+  if (!options.leaveInCache) blit(fbo_[front_], targetFbo, all, all);
   glBindFramebuffer(GL_FRAMEBUFFER, targetFbo);
 }
 

@@ -4,7 +4,9 @@
 /// rasteriser, bilinear tile sampling over a 1920x1080 window is ~6 ms of a frame, while
 /// copying the cached image is ~3 ms (bench_render). A pan by whole device pixels shifts the
 /// cached image and draws only the strips it uncovers; a recolour copies it as it is. Anything
-/// else (zoom, resize, new tiles) draws the image again.
+/// else (zoom, resize, new tiles) draws the image again. While the zoom keeps changing, frames
+/// after the first may be drafts (nearest sampling, half the cost in software); the caller
+/// then draws a settled frame once the zoom stops.
 ///
 /// Two buffers: a shift copies one into the other (GL forbids overlapping copies within one).
 /// Lives in the view's GL context; every call needs that context current.
@@ -18,6 +20,16 @@
 
 namespace stamp::widgets {
 
+/// How FrameCache::present() may go about a frame (outside the class: GCC cannot default an
+/// argument to a nested struct with member initialisers).
+struct PresentOptions {
+  /// A cached image is not copied: the caller reads it back and draws it into the target
+  /// itself, with what goes over it; lastPath() is then not Direct.
+  bool leaveInCache = false;
+  /// A frame whose zoom changed right after another such frame may be a draft.
+  bool drafts = false;
+};
+
 class FrameCache : protected QOpenGLExtraFunctions {
  public:
   /// What the cached image depends on besides the pan.
@@ -29,16 +41,15 @@ class FrameCache : protected QOpenGLExtraFunctions {
     bool operator==(const Key&) const = default;
   };
   /// Draws the image into the bound framebuffer, at least over `region` (device pixels, y
-  /// down; the scissor keeps it there); it clears its own background.
-  using Render = std::function<void(const QRect& region)>;
+  /// down; the scissor keeps it there); it clears its own background. A `draft` may sample
+  /// coarsely: no later frame reuses it.
+  using Render = std::function<void(const QRect& region, bool draft)>;
 
   /// Puts the image for `key` with its top-left at frame point `origin` into `targetFbo`:
   /// from the cache where it can, else by `render` (into the cache when the zoom did not just
   /// change, so that the next frame can reuse it; straight into the target while zooming).
-  /// With `leaveInCache`, a cached image is not copied: the caller reads it back and draws it
-  /// into the target itself, with what goes over it; lastPath() is then not Direct.
   void present(const Key& key, const QPointF& origin, GLuint targetFbo, const Render& render,
-               bool leaveInCache = false);
+               PresentOptions options = {});
   /// The cached image after present(), RGBA8 rows bottom-up, and a number that changes
   /// whenever its content does (redrawn or shifted), so that a caller reads it back only then.
   void readBack(std::vector<std::uint8_t>& rgba);
@@ -51,6 +62,8 @@ class FrameCache : protected QOpenGLExtraFunctions {
   /// What the last present() did: for benchmarks and tests.
   enum class Path { Direct, Redrawn, Shifted, Reused };
   Path lastPath() const { return lastPath_; }
+  /// Whether the last present() drew a draft (a Direct frame): the caller owes a settled one.
+  bool lastWasDraft() const { return lastDraft_; }
 
  private:
   bool ensureBuffers(const QSize& px);
@@ -65,6 +78,7 @@ class FrameCache : protected QOpenGLExtraFunctions {
   Key key_;
   QPointF origin_;      // frame point at the image's top-left
   double lastPxPerFrame_ = 0;
+  bool lastZooming_ = false, lastDraft_ = false;
   Path lastPath_ = Path::Direct;
   std::uint64_t serial_ = 0;
 };

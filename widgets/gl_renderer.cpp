@@ -112,12 +112,12 @@ bool GlRenderer::initialize(QString* error) {
   glVertexAttribPointer(loc, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
   glBindVertexArray(0);
   const QByteArray renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
-  const bool software = renderer.contains("llvmpipe") || renderer.contains("softpipe") ||
-                        renderer.contains("SwiftShader") || renderer.contains("Software");
+  software_ = renderer.contains("llvmpipe") || renderer.contains("softpipe") ||
+              renderer.contains("SwiftShader") || renderer.contains("Software");
   const QByteArray force = qgetenv("STAMP_SPOT_SPLAT");
   painting_ = force == "1"   ? SpotPainting::Always
               : force == "0" ? SpotPainting::Never
-              : software     ? SpotPainting::Auto
+              : software_    ? SpotPainting::Auto
                              : SpotPainting::Never;
   ready_ = true;
   return true;
@@ -216,9 +216,13 @@ void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, tex);
   // Up to 1.5 texels a pixel bilinear does not alias visibly (a pyramid level is chosen so
-  // that this is the usual case); beyond, blend the two nearest mip levels.
+  // that this is the usual case); beyond, blend the two nearest mip levels. A draft samples
+  // the nearest texel of the nearest level instead.
+  const bool mip = texelsPerPixel > 1.5;
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER,
-                  texelsPerPixel <= 1.5 ? GL_LINEAR : GL_LINEAR_MIPMAP_LINEAR);
+                  draftSampling_ ? (mip ? GL_NEAREST_MIPMAP_NEAREST : GL_NEAREST)
+                                 : (mip ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR));
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, draftSampling_ ? GL_NEAREST : GL_LINEAR);
   glBindVertexArray(tileVao_);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);

@@ -41,6 +41,11 @@ class GlRenderer : protected QOpenGLExtraFunctions {
                    double texelsPerPixel = 1);
   /// Blending on (overlays) or off (opaque tiles: no framebuffer read per pixel).
   void setBlending(bool on) { on ? glEnable(GL_BLEND) : glDisable(GL_BLEND); }
+  /// Nearest sampling for drawTexture (a draft frame mid-zoom, which the next frame replaces:
+  /// half the cost of bilinear on a software rasteriser) or the usual filtering.
+  void setDraftSampling(bool on) { draftSampling_ = on; }
+  /// Whether the context renders in software (llvmpipe, softpipe, SwiftShader, ...).
+  bool softwareRaster() const { return software_; }
 
   /// Instanced spots: centres (2 floats each), colours (4 bytes each), selected (1 byte each)
   /// come from the given buffer objects; `count` instances.
@@ -72,6 +77,7 @@ class GlRenderer : protected QOpenGLExtraFunctions {
       spotPointProgram_;
   float maxPointSize_ = 1;
   SpotPainting painting_ = SpotPainting::Never;
+  bool software_ = false, draftSampling_ = false;
   // One VAO per spot program: their attribute locations and divisors differ.
   GLuint quadVbo_ = 0, tileVao_ = 0, spotVao_ = 0, spotPointVao_ = 0;
   bool ready_ = false;

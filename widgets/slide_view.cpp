@@ -30,6 +30,10 @@ SlideView::SlideView(QWidget* parent) : QWidget(parent) {
   zoomAnim_.setEasingCurve(QEasingCurve::OutCubic);
   connect(&zoomAnim_, &QVariantAnimation::valueChanged, this,
           [this](const QVariant& v) { setZoomAround(v.toDouble(), animAnchor_); });
+  // Zoom frames come every few ms while a gesture lasts; 100 ms without one is a pause.
+  settle_.setSingleShot(true);
+  settle_.setInterval(100);
+  connect(&settle_, &QTimer::timeout, this, &SlideView::requestFrame);
 }
 
 SlideView::~SlideView() {
@@ -227,13 +231,13 @@ void SlideView::resizeEvent(QResizeEvent*) {
 // Whatever repaints this widget (update() from outside) also wants a new GL frame.
 void SlideView::paintEvent(QPaintEvent*) { requestFrame(); }
 
-void SlideView::paintFrame(QPaintDevice& overlayTarget) {
+void SlideView::paintFrame(QPaintDevice& overlayTarget, bool mayDraft) {
   view_.viewport = size();
   auto* f = QOpenGLContext::currentContext()->extraFunctions();
   const qreal dpr = overlayTarget.devicePixelRatioF();
   const QSize px(int(std::lround(width() * dpr)), int(std::lround(height() * dpr)));
   f->glViewport(0, 0, px.width(), px.height());
-  auto background = [&](const QRect& region) {
+  auto background = [&](const QRect& region, bool draft) {
     // A dark neutral surround (QuPath-like) makes the tissue the brightest thing on screen.
     f->glClearColor(0.145f, 0.149f, 0.157f, 1.f);
     f->glClear(GL_COLOR_BUFFER_BIT);
@@ -241,7 +245,7 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     // A strip the frame cache uncovered: only the tiles reaching into it (in frame pixels).
     const QRectF widget(QPointF(region.topLeft()) / dpr, QSizeF(region.size()) / dpr);
     const QRectF only(view_.toFrame(widget.topLeft()), view_.toFrame(widget.bottomRight()));
-    tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only);
+    tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only, draft);
     // The heatmap lies on the slide: drawn with it, the frame cache keeps both (a pan then
     // moves it with the tiles instead of drawing a window-sized pass again).
     heatmap_.draw(*f, view_.projection());
@@ -250,7 +254,7 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
   f->glEnable(GL_BLEND);
   // Keep destination alpha at 1 so grabbed frames are opaque.
   f->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
-  if (!gl_ || !gl_->ready() || !tiles_.hasImage()) background(QRect(QPoint(0, 0), px));
+  if (!gl_ || !gl_->ready() || !tiles_.hasImage()) background(QRect(QPoint(0, 0), px), false);
   if (gl_ && gl_->ready()) {
     const QMatrix4x4 proj = view_.projection();
     const float pxPerFrame = float(view_.zoom * dpr);
@@ -264,8 +268,10 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
       f->glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
       tiles_.uploadArrived(*gl_, view_.visibleFrameRect());
       const FrameCache::Key key{view_.zoom * dpr, px, tiles_.version(), heatmap_.version()};
+      const bool drafts = mayDraft && zoomDrafts_ && gl_->softwareRaster();
       frameCache_.present(key, view_.visibleFrameRect().topLeft(), GLuint(target), background,
-                          painted);
+                          {.leaveInCache = painted, .drafts = drafts});
+      if (frameCache_.lastWasDraft()) settle_.start();
       if (painted && frameCache_.lastPath() != FrameCache::Path::Direct) {
         if (slidePixels_.empty() || slideSerial_ != frameCache_.serial()) {
           frameCache_.readBack(slidePixels_);
@@ -278,6 +284,7 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget) {
     if (layers_) spots_.draw(*gl_, *layers_, proj, pxPerFrame, under);
   }
   paintOverlay(overlayTarget);
+  ++framesDrawn_;
 }
 
 QImage SlideView::grabFramebuffer() {
@@ -290,7 +297,7 @@ QImage SlideView::grabFramebuffer() {
   fbo.bind();
   QOpenGLPaintDevice device(px);
   device.setDevicePixelRatio(dpr);
-  paintFrame(device);
+  paintFrame(device, /*mayDraft=*/false);
   QImage image = fbo.toImage().convertToFormat(QImage::Format_RGB32);
   fbo.release();
   surface_->doneCurrent();

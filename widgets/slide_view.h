@@ -6,6 +6,7 @@
 /// the widget; this widget keeps the state, the API and the input handlers.
 #include <QWidget>
 #include <QPolygonF>
+#include <QTimer>
 #include <QVariantAnimation>
 #include <memory>
 #include <optional>
@@ -108,6 +109,19 @@ class SlideView : public QWidget {
   QWindow* surfaceWindow() const;
   /// How the last frame got its slide image (drawn, or the cached one reused or shifted).
   FrameCache::Path lastFramePath() const { return frameCache_.lastPath(); }
+  /// On a software rasteriser, zoom frames after the first of a gesture sample the tiles
+  /// nearest (half the cost of bilinear) and a settled frame follows once the zoom has been
+  /// still for `settleMs`. On by default (100 ms); a benchmark turns it off for its baseline,
+  /// a test on a loaded machine waits longer. Grabs never draft.
+  void setZoomDrafts(bool on, int settleMs = 100) {
+    zoomDrafts_ = on;
+    settle_.setInterval(settleMs);
+  }
+  bool lastFrameWasDraft() const { return frameCache_.lastWasDraft(); }
+  /// Frames drawn so far (grabs included): tests wait for one through the event loop.
+  std::uint64_t framesDrawn() const { return framesDrawn_; }
+  /// Whether the view renders with a software rasteriser (llvmpipe, ...).
+  bool softwareGl() const { return gl_ && gl_->softwareRaster(); }
 
  Q_SIGNALS:
   void viewChanged();
@@ -126,7 +140,7 @@ class SlideView : public QWidget {
   friend class SlideSurface;
   /// Called by the surface with its context current.
   void initializeGl();
-  void paintFrame(QPaintDevice& overlayTarget);
+  void paintFrame(QPaintDevice& overlayTarget, bool mayDraft = true);
   void resizeEvent(QResizeEvent* e) override;
   void paintEvent(QPaintEvent* e) override;
   bool event(QEvent* e) override;
@@ -157,6 +171,9 @@ class SlideView : public QWidget {
   FrameCache frameCache_;
   std::vector<std::uint8_t> slidePixels_;  // the cached slide image read back, of slideSerial_
   std::uint64_t slideSerial_ = 0;
+  bool zoomDrafts_ = true;
+  std::uint64_t framesDrawn_ = 0;
+  QTimer settle_;  // draws the settled frame after a draft
   HeatmapOverlay heatmap_;
   RegionOverlay overlay_;
   double regionSide_ = 0;

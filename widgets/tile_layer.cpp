@@ -124,7 +124,7 @@ std::vector<TileKey> TileLayer::prioritise(std::vector<TileKey> keys, const QPoi
   return keys;
 }
 
-void TileLayer::draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only) {
+void TileLayer::draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only, bool draft) {
   ++frame_;
   if (!slide_) {
     complete_ = true;
@@ -147,11 +147,13 @@ void TileLayer::draw(GlRenderer& gl, const ViewTransform& view, const QRectF* on
   // Tiles are opaque. Coarser levels stand in under missing tiles of the wanted level; once
   // that level is all there they would only be overdrawn (a full window each).
   gl.setBlending(false);
+  gl.setDraftSampling(draft);
   const bool targetReady = drawLevel(gl, view, target, vis, &wanted, /*draw=*/false);
   if (!targetReady)
     for (int level = coarsest; level > target; --level)
       drawLevel(gl, view, level, vis, level == coarsest ? &coarse : nullptr, true, only);
   drawLevel(gl, view, target, vis, nullptr, true, only);
+  gl.setDraftSampling(false);
   gl.setBlending(true);
   complete_ = targetReady && arrived_.empty();
   requestMissing(coarse, wanted, vis, target);

@@ -31,8 +31,10 @@ class TileLayer : public QObject {
   QSizeF frameSize() const;
 
   /// Uploads arrived tiles, draws, and re-queues what is missing (context current). With
-  /// `only` (frame coordinates), draws just the tiles that reach into it (a strip to repaint).
-  void draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only = nullptr);
+  /// `only` (frame coordinates), draws just the tiles that reach into it (a strip to repaint);
+  /// a `draft` samples the nearest texels (a mid-zoom frame that the next one replaces).
+  void draw(GlRenderer& gl, const ViewTransform& view, const QRectF* only = nullptr,
+            bool draft = false);
   void releaseGl(GlRenderer& gl);
   /// Uploads the tiles that arrived since the last frame (context current); draw() does too.
   /// `visible` is the frame rectangle in view: a tile outside it leaves version() as it is.

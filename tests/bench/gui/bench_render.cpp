@@ -281,9 +281,17 @@ void benchOverSlide(int spots, const char* path) {
   }, present);
   const bool recolourReused = view.lastFramePath() == Path::Reused;
   // Zoom steps (a wheel's smooth zoom): every frame draws the tiles afresh, straight into the
-  // window (caching mid-zoom would only cost), and repaints the spots.
+  // window (caching mid-zoom would only cost), and repaints the spots. After the first, they
+  // are drafts (nearest sampling); the baseline draws every one bilinear.
   const double zoom0 = view.transform().zoom;
-  const double zoomStep = frameTime(60, [&](int i) { view.setZoom(zoom0 * (i % 2 ? 1.0 : 1.03)); }, present);
+  auto zoomSteps = [&] {
+    return frameTime(60, [&](int i) { view.setZoom(zoom0 * (i % 2 ? 1.0 : 1.03)); }, present);
+  };
+  const double zoomDraft = zoomSteps();
+  const bool drafted = view.lastFrameWasDraft();
+  view.setZoomDrafts(false);
+  const double zoomFull = zoomSteps();
+  view.setZoomDrafts(true);
   view.setZoom(zoom0);
   view.centreOn({w / 2, h / 2});
   present();
@@ -302,7 +310,10 @@ void benchOverSlide(int spots, const char* path) {
   bench::row("  pan frame, SlideView", pan * 1e3, "ms");
   bench::row("  recolour frame, SlideView", recolour * 1e3, "ms");
   bench::row("  pan frame with a heatmap over the slide, SlideView", heatPan * 1e3, "ms");
-  bench::row("  zoom step frame (3%), SlideView", zoomStep * 1e3, "ms");
+  bench::row(drafted ? "  zoom step frame (3%), SlideView, drafts" : "  zoom step frame (3%), SlideView, NOT DRAFTED",
+             zoomDraft * 1e3, "ms");
+  bench::row("  zoom step frame (3%), SlideView, every frame bilinear", zoomFull * 1e3, "ms");
+  bench::row("  zoom: bilinear time / drafts", zoomFull / zoomDraft, "x");
 }
 
 }  // namespace
