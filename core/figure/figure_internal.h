@@ -24,6 +24,18 @@ int textWidth(const std::string& text, const TextStyle& style);
 std::string formatNumber(double v);
 std::string hexColor(Rgba8 c);
 
+/// Where the vector writers (SVG, PDF) put the decorations, in figure pixels (y down): the
+/// scale bar's light box with the bar in it, and the colour bar (its top is vmax).
+struct ScaleBarBox {
+  double x = 0, y = 0, w = 0, h = 0;            // the box
+  double barX = 0, barY = 0, barW = 0, barH = 0;  // the bar; its label sits above it
+};
+ScaleBarBox scaleBarBox(const FigureLayout& layout, const TextStyle& style);
+struct ColorBarRect {
+  double x = 0, top = 0, w = 0, len = 0;
+};
+ColorBarRect colorBarRect(const FigureLayout& layout, const TextStyle& style);
+
 /// The map's background: the slide region resampled to mapW x mapH, BGR 8-bit.
 Result<cv::Mat> renderBackground(const FigureInput& input, const FigureLayout& layout);
 /// The whole raster figure (BGR 8-bit) drawn on `background`.

@@ -167,6 +167,26 @@ std::string formatNumber(double v) {
   return buf;
 }
 
+ScaleBarBox scaleBarBox(const FigureLayout& f, const TextStyle& t) {
+  ScaleBarBox b;
+  const double pad = t.px * 0.6;
+  b.barH = std::max(2.0, t.px * 0.35);
+  b.barW = f.scaleBarPx;
+  b.w = std::max(f.scaleBarPx, double(textWidth(f.scaleBarLabel, t))) + 2 * pad;
+  b.h = t.px * 1.6 + b.barH + 2 * pad;
+  b.x = f.mapX + f.mapW - b.w - pad;
+  b.y = f.mapY + f.mapH - b.h - pad;
+  b.barX = b.x + (b.w - b.barW) / 2;
+  b.barY = b.y + b.h - pad - b.barH;
+  return b;
+}
+
+ColorBarRect colorBarRect(const FigureLayout& f, const TextStyle& t) {
+  // Below the title line, at most half the map's height, never shorter than four text lines.
+  return {double(f.panelX), f.mapY + t.px * 3.0, t.px * 1.1,
+          std::max(t.px * 4, std::min(f.mapH * 0.55, f.mapH - t.px * 3))};
+}
+
 std::string hexColor(Rgba8 c) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c.r, c.g, c.b);

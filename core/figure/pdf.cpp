@@ -101,31 +101,26 @@ void spots(std::ostream& os, const FigureInput& in, const FigureOptions& o, cons
 
 void scaleBar(std::ostream& os, const FigureLayout& f, const TextStyle& t) {
   if (f.scaleBarPx <= 0) return;
-  const double pad = t.px * 0.6, barH = std::max(2.0, t.px * 0.35);
-  const double boxW = std::max(f.scaleBarPx, double(textWidth(f.scaleBarLabel, t))) + 2 * pad;
-  const double boxH = t.px * 1.6 + barH + 2 * pad;
-  const double bx = f.mapX + f.mapW - boxW - pad, by = f.mapY + f.mapH - boxH - pad;
+  const ScaleBarBox b = scaleBarBox(f, t);
   os << "q /GSbox gs 1 1 1 rg\n";
-  rect(os, bx, by, boxW, boxH);
+  rect(os, b.x, b.y, b.w, b.h);
   os << "Q\n0.133 0.133 0.133 rg\n";
-  const double barY = by + boxH - pad - barH;
-  rect(os, bx + (boxW - f.scaleBarPx) / 2, barY, f.scaleBarPx, barH);
-  text(os, bx + boxW / 2, barY - t.px * 0.5, t.px, f.scaleBarLabel, 0.5);
+  rect(os, b.barX, b.barY, b.barW, b.barH);
+  text(os, b.x + b.w / 2, b.barY - t.px * 0.5, t.px, f.scaleBarLabel, 0.5);
 }
 
 void colorBar(std::ostream& os, const FigureOptions& o, const FigureLayout& f, const TextStyle& t) {
-  const double barW = t.px * 1.1, top = f.mapY + t.px * 3.0;
-  const double len = std::max(t.px * 4, std::min(f.mapH * 0.55, f.mapH - t.px * 3));
+  const auto [x, top, barW, len] = colorBarRect(f, t);
   const int steps = 64;  // vector bands, fine enough to look continuous in print
   for (int i = 0; i < steps; ++i) {
     os << rgbFill(mapContinuous(o.cmap, 1.0 - (i + 0.5) / steps));
-    rect(os, f.panelX, top + len * i / steps, barW, len / steps + 0.3);
+    rect(os, x, top + len * i / steps, barW, len / steps + 0.3);
   }
   os << "0.133 0.133 0.133 RG 0.133 0.133 0.133 rg 1 w\n";
-  rect(os, f.panelX, top, barW, len, "S");
+  rect(os, x, top, barW, len, "S");
   for (auto [y, v] : {std::pair{top, f.vmax}, std::pair{top + len, f.vmin}}) {
-    os << num(f.panelX + barW) << " " << num(y) << " m " << num(f.panelX + barW + t.px * 0.4) << " " << num(y) << " l S\n";
-    text(os, f.panelX + barW + t.px * 0.7, y + t.px / 2, t.px, formatNumber(v));
+    os << num(x + barW) << " " << num(y) << " m " << num(x + barW + t.px * 0.4) << " " << num(y) << " l S\n";
+    text(os, x + barW + t.px * 0.7, y + t.px / 2, t.px, formatNumber(v));
   }
 }
 

@@ -67,32 +67,27 @@ void spots(std::ostream& os, const FigureInput& in, const FigureOptions& o, cons
 
 void scaleBar(std::ostream& os, const FigureLayout& f, const TextStyle& t) {
   if (f.scaleBarPx <= 0) return;
-  const double pad = t.px * 0.6, barH = std::max(2.0, t.px * 0.35);
-  const double boxW = std::max(f.scaleBarPx, double(textWidth(f.scaleBarLabel, t))) + 2 * pad;
-  const double boxH = t.px * 1.6 + barH + 2 * pad;
-  const double bx = f.mapX + f.mapW - boxW - pad, by = f.mapY + f.mapH - boxH - pad;
-  os << "<rect x=\"" << num(bx) << "\" y=\"" << num(by) << "\" width=\"" << num(boxW)
-     << "\" height=\"" << num(boxH) << "\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>\n";
-  const double barY = by + boxH - pad - barH;
-  os << "<rect id=\"scale-bar\" x=\"" << num(bx + (boxW - f.scaleBarPx) / 2) << "\" y=\"" << num(barY)
-     << "\" width=\"" << num(f.scaleBarPx) << "\" height=\"" << num(barH) << "\" fill=\"#222222\"/>\n";
-  text(os, bx + boxW / 2, barY - t.px * 0.5, t.px, f.scaleBarLabel, "middle");
+  const ScaleBarBox b = scaleBarBox(f, t);
+  os << "<rect x=\"" << num(b.x) << "\" y=\"" << num(b.y) << "\" width=\"" << num(b.w)
+     << "\" height=\"" << num(b.h) << "\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>\n";
+  os << "<rect id=\"scale-bar\" x=\"" << num(b.barX) << "\" y=\"" << num(b.barY)
+     << "\" width=\"" << num(b.barW) << "\" height=\"" << num(b.barH) << "\" fill=\"#222222\"/>\n";
+  text(os, b.x + b.w / 2, b.barY - t.px * 0.5, t.px, f.scaleBarLabel, "middle");
 }
 
 void colorBar(std::ostream& os, const FigureOptions& o, const FigureLayout& f, const TextStyle& t) {
-  const double barW = t.px * 1.1, top = f.mapY + t.px * 3.0;
-  const double len = std::max(t.px * 4, std::min(f.mapH * 0.55, f.mapH - t.px * 3));
+  const auto [x, top, barW, len] = colorBarRect(f, t);
   os << "<defs><linearGradient id=\"cbar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n";
   for (int i = 0; i <= 16; ++i)
     os << "<stop offset=\"" << num(i / 16.0) << "\" stop-color=\"" << hexColor(mapContinuous(o.cmap, i / 16.0))
        << "\"/>\n";
   os << "</linearGradient></defs>\n";
-  os << "<rect x=\"" << num(f.panelX) << "\" y=\"" << num(top) << "\" width=\"" << num(barW)
+  os << "<rect x=\"" << num(x) << "\" y=\"" << num(top) << "\" width=\"" << num(barW)
      << "\" height=\"" << num(len) << "\" fill=\"url(#cbar)\" stroke=\"#222222\" stroke-width=\"1\"/>\n";
   for (auto [y, v] : {std::pair{top, f.vmax}, std::pair{top + len, f.vmin}}) {
-    os << "<line x1=\"" << num(f.panelX + barW) << "\" y1=\"" << num(y) << "\" x2=\"" << num(f.panelX + barW + t.px * 0.4)
+    os << "<line x1=\"" << num(x + barW) << "\" y1=\"" << num(y) << "\" x2=\"" << num(x + barW + t.px * 0.4)
        << "\" y2=\"" << num(y) << "\" stroke=\"#222222\" stroke-width=\"" << t.thickness << "\"/>\n";
-    text(os, f.panelX + barW + t.px * 0.7, y + t.px / 2, t.px, formatNumber(v));
+    text(os, x + barW + t.px * 0.7, y + t.px / 2, t.px, formatNumber(v));
   }
 }
 

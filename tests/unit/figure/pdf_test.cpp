@@ -15,28 +15,13 @@
 #include "common/atomic_file.h"
 #include "demo_fixture.h"
 #include "figure/figure.h"
-#include "st/open_spatial.h"
 
 namespace fig = stamp::core::figure;
 using namespace stamp::core;
 
 namespace {
 
-struct Loaded {
-  st::SpatialSample sample;
-  std::unique_ptr<slide::SlideReader> slide;
-};
-
-Loaded load() {
-  const auto& p = stamp::test::figureDemo();
-  auto s = st::openSpatial(p.h5ad);
-  EXPECT_TRUE(s.ok()) << s.error().describe();
-  auto sl = slide::openSlide(p.slide);
-  EXPECT_TRUE(sl.ok()) << sl.error().describe();
-  return {std::move(*s), std::move(*sl)};
-}
-
-fig::FigureInput totalsInput(const Loaded& l) {
+fig::FigureInput totalsInput(const stamp::test::LoadedDemo& l) {
   fig::FigureInput in{&l.sample, l.slide.get(), 1.0, l.slide->mpp(), {}};
   in.layer.name = "total_counts";
   in.layer.label = "total counts";
@@ -104,7 +89,7 @@ int countOf(const std::string& s, const std::string& what) {
 }  // namespace
 
 TEST(FigurePdf, WellFormedWithOneVectorCirclePerSpotInItsColour) {
-  const Loaded l = load();
+  const auto l = stamp::test::loadFigureDemo();
   auto in = totalsInput(l);
   fig::FigureOptions o;
   o.widthPx = 600;
@@ -146,7 +131,7 @@ TEST(FigurePdf, WellFormedWithOneVectorCirclePerSpotInItsColour) {
 }
 
 TEST(FigurePdf, CategoricalLegendDotsAndUnknownFormat) {
-  const Loaded l = load();
+  const auto l = stamp::test::loadFigureDemo();
   auto in = totalsInput(l);
   in.layer.categorical = true;
   in.layer.categories = {"a", "b", "c"};
@@ -165,7 +150,7 @@ TEST(FigurePdf, CategoricalLegendDotsAndUnknownFormat) {
 }
 
 TEST(FigureRgb, DirectColoursReachPngAndSvg) {
-  const Loaded l = load();
+  const auto l = stamp::test::loadFigureDemo();
   auto in = totalsInput(l);
   in.layer.values.clear();
   in.layer.name = "embedding:pca:image";

@@ -14,28 +14,13 @@
 #include "common/atomic_file.h"
 #include "demo_fixture.h"
 #include "figure/figure.h"
-#include "st/open_spatial.h"
 
 namespace fig = stamp::core::figure;
 using namespace stamp::core;
 
 namespace {
 
-struct Loaded {
-  st::SpatialSample sample;
-  std::unique_ptr<slide::SlideReader> slide;
-};
-
-Loaded load() {
-  const auto& p = stamp::test::figureDemo();
-  auto s = st::openSpatial(p.h5ad);
-  EXPECT_TRUE(s.ok()) << s.error().describe();
-  auto sl = slide::openSlide(p.slide);
-  EXPECT_TRUE(sl.ok()) << sl.error().describe();
-  return {std::move(*s), std::move(*sl)};
-}
-
-fig::FigureInput geneInput(const Loaded& l, std::int64_t gene) {
+fig::FigureInput geneInput(const stamp::test::LoadedDemo& l, std::int64_t gene) {
   fig::FigureInput in{&l.sample, l.slide.get(), 1.0, l.slide->mpp(), {}};
   auto v = analysis::geneValues(l.sample, gene, analysis::Normalisation::Log1p);
   in.layer.name = "gene";
@@ -74,7 +59,7 @@ TEST(FigureLayout, NiceScaleBarLengths) {
 }
 
 TEST(FigureRender, PngSpotColoursMatchColourMap) {
-  auto l = load();
+  auto l = stamp::test::loadFigureDemo();
   auto in = geneInput(l, variableGene(l.sample));
   fig::FigureOptions o;
   o.widthPx = 1200;
@@ -105,7 +90,7 @@ TEST(FigureRender, PngSpotColoursMatchColourMap) {
 }
 
 TEST(FigureRender, ScaleBarLengthMatchesItsLabel) {
-  auto l = load();
+  auto l = stamp::test::loadFigureDemo();
   auto in = geneInput(l, 0);
   fig::FigureOptions o;
   o.widthPx = 900;
@@ -130,7 +115,7 @@ TEST(FigureRender, ScaleBarLengthMatchesItsLabel) {
 }
 
 TEST(FigureRender, SvgHasOneCirclePerSpotWithItsColour) {
-  auto l = load();
+  auto l = stamp::test::loadFigureDemo();
   fig::FigureInput in{&l.sample, l.slide.get(), 1.0, l.slide->mpp(), {}};
   const auto& col = l.sample.obs.at("compartment");
   in.layer = {"obs:compartment", "compartment", true, {}, {col.codes.begin(), col.codes.end()}, col.categories, {}};
@@ -160,7 +145,7 @@ TEST(FigureRender, SvgHasOneCirclePerSpotWithItsColour) {
 }
 
 TEST(FigureRender, SidecarAndDpiTags) {
-  auto l = load();
+  auto l = stamp::test::loadFigureDemo();
   auto in = geneInput(l, 0);
   fig::FigureOptions o;
   o.widthPx = 600;
@@ -197,7 +182,7 @@ TEST(FigureRender, SidecarAndDpiTags) {
 }
 
 TEST(FigureRender, BadInputsNameTheProblem) {
-  auto l = load();
+  auto l = stamp::test::loadFigureDemo();
   auto in = geneInput(l, 0);
   const auto dir = stamp::test::scratchDir("figure-bad");
   fig::FigureOptions o;
