@@ -30,6 +30,34 @@ DemoFiles writeDemo(const QTemporaryDir& dir, std::uint64_t seed) {
   return {QString::fromStdString(paths->h5ad), QString::fromStdString(paths->slide), {}};
 }
 
+DemoWindowTestBase::DemoWindowTestBase() = default;
+DemoWindowTestBase::~DemoWindowTestBase() = default;
+
+void DemoWindowTestBase::cleanup() { window_.reset(); }
+
+bool DemoWindowTestBase::writeDemoFiles(std::uint64_t seed) {
+  const DemoFiles demo = writeDemo(dir_, seed);
+  if (!demo.error.isEmpty()) qWarning("the demo sample was not written: %s", qPrintable(demo.error));
+  h5ad_ = demo.h5ad;
+  slide_ = demo.slide;
+  return demo.error.isEmpty();
+}
+
+bool DemoWindowTestBase::makeUntrainedModel(const core::model::StampConfig& config, std::uint64_t seed) {
+  auto model = core::engine::ModelHandle::fromConfig(config, seed);
+  if (!model) {
+    qWarning("no model: %s", model.error().describe().c_str());
+    return false;
+  }
+  model_ = std::move(model).value();
+  return true;
+}
+
+bool DemoWindowTestBase::showDemoWindow(QSize size) {
+  window_ = showMainWindow(size);
+  return window_ && openSample(*window_, h5ad_, slide_);
+}
+
 std::unique_ptr<app::MainWindow> showMainWindow(QSize size) {
   auto window = std::make_unique<app::MainWindow>();
   window->resize(size);

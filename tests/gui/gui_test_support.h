@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "engine/model_handle.h"
 #include "widgets/layer_model.h"
 #include "widgets/slide_view.h"
 
@@ -73,6 +74,33 @@ class SlideViewTestBase : public QObject {
   std::unique_ptr<ViewUnderTest> shown_;
   widgets::SlideView* view_ = nullptr;
   widgets::LayerModel* layers_ = nullptr;
+};
+
+/// The fixture of the whole-window tests: a demo sample (and a model) made once per test file,
+/// and a main window that each test function opens and cleanup() closes.
+class DemoWindowTestBase : public QObject {
+  Q_OBJECT
+ public:
+  // Out of line: MainWindow is incomplete here (Qt's meta-type makes both).
+  DemoWindowTestBase();
+  ~DemoWindowTestBase() override;
+
+ protected Q_SLOTS:
+  void cleanup();
+
+ protected:
+  /// Writes the demo sample drawn with `seed` into dir_ and sets h5ad_ / slide_; false (said
+  /// in the log) when it could not be written.
+  bool writeDemoFiles(std::uint64_t seed);
+  /// An untrained model of `config` (weights drawn with `seed`) into model_; false (said in
+  /// the log) when it could not be built.
+  bool makeUntrainedModel(const core::model::StampConfig& config, std::uint64_t seed = 0);
+  /// A main window of `size` in window_, showing the demo sample; false when it never showed.
+  bool showDemoWindow(QSize size);
+  QTemporaryDir dir_;
+  QString h5ad_, slide_;
+  std::shared_ptr<core::engine::ModelHandle> model_;
+  std::unique_ptr<app::MainWindow> window_;
 };
 
 /// The main() of a test of the view alone: the GL format, then `Test`.

@@ -31,26 +31,19 @@ using namespace stamp;
 using namespace stamp::widgets;
 using app::LocalizeController;
 
-class LocalizeTest : public QObject {
+class LocalizeTest : public guitest::DemoWindowTestBase {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
-    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
-    h5ad_ = demo.h5ad;
-    slide_ = demo.slide;
-    auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
-    model_ = std::move(model).value();
+    QVERIFY(writeDemoFiles(5));
+    QVERIFY(makeUntrainedModel(core::model::presetTiny()));
   }
 
   void init() {
-    window_ = guitest::showMainWindow({1900, 1050});
-    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
+    QVERIFY(showDemoWindow({1900, 1050}));
     window_->modelActions()->controller()->setModel(model_);
     QVERIFY(la()->context().has_value());
   }
-  void cleanup() { window_.reset(); }
 
   void regionProbabilitiesThroughTheUi() {
     // The demo is 0.5 um/px = 20x: patch 224 px, region 6 x 112 = 672 px.
@@ -302,10 +295,6 @@ class LocalizeTest : public QObject {
     guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), name);
   }
 
-  QTemporaryDir dir_;
-  QString h5ad_, slide_;
-  std::shared_ptr<core::engine::ModelHandle> model_;
-  std::unique_ptr<app::MainWindow> window_;
 };
 
 int main(int argc, char** argv) { return stamp::guitest::runAppTest<LocalizeTest>(argc, argv); }

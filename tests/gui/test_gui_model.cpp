@@ -23,26 +23,19 @@ using namespace stamp;
 using namespace stamp::widgets;
 using app::EmbeddingSource;
 
-class ModelTest : public QObject {
+class ModelTest : public guitest::DemoWindowTestBase {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 3);
-    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
-    h5ad_ = demo.h5ad;
-    slide_ = demo.slide;
-    auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
-    model_ = std::move(model).value();
+    QVERIFY(writeDemoFiles(3));
+    QVERIFY(makeUntrainedModel(core::model::presetTiny()));
   }
 
   void init() {
-    window_ = guitest::showMainWindow({1400, 900});
-    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
+    QVERIFY(showDemoWindow({1400, 900}));
     ctl()->setVocabularyFolder({});  // image embeddings only
     ctl()->setModel(model_);
   }
-  void cleanup() { window_.reset(); }
 
   void embeddingLayersColourTheSpots() {
     ctl()->setCacheDir(QDir(dir_.path()).filePath("cache-layers"));
@@ -206,10 +199,6 @@ class ModelTest : public QObject {
     guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), name);
   }
 
-  QTemporaryDir dir_;
-  QString h5ad_, slide_;
-  std::shared_ptr<core::engine::ModelHandle> model_;
-  std::unique_ptr<app::MainWindow> window_;
 };
 
 int main(int argc, char** argv) { return stamp::guitest::runAppTest<ModelTest>(argc, argv); }

@@ -36,21 +36,16 @@ using namespace stamp;
 using namespace stamp::widgets;
 using app::QueryActions;
 
-class QueryTest : public QObject {
+class QueryTest : public guitest::DemoWindowTestBase {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
-    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 3);
-    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
-    h5ad_ = demo.h5ad;
-    slide_ = demo.slide;
+    QVERIFY(writeDemoFiles(3));
     model_ = strongRandomModel();
     strong_ = model_ != nullptr;
     if (!strong_) {  // an untrained model still runs every query, only its maps are flat
       qWarning("PyTorch reference unavailable: untrained model, the peak is not checked for contrast");
-      auto model = core::engine::ModelHandle::fromConfig(core::model::presetTiny());
-      QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
-      model_ = std::move(model).value();
+      QVERIFY(makeUntrainedModel(core::model::presetTiny()));
     }
     // A vocabulary of demo genes, as many as the model was built for (the queried ones first).
     const std::vector<std::string> first = {"EPCAM", "KRT8", "PTPRC", "CD3E"};
@@ -69,8 +64,7 @@ class QueryTest : public QObject {
   }
 
   void init() {
-    window_ = guitest::showMainWindow({1500, 950});
-    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
+    QVERIFY(showDemoWindow({1500, 950}));
     auto* ctl = window_->modelActions()->controller();
     ctl->setVocabularyFolder({});  // image embeddings only: the queries need no more
     ctl->setCacheDir(QDir(dir_.path()).filePath("cache"));
@@ -78,7 +72,6 @@ class QueryTest : public QObject {
     QVERIFY(compute());
     query()->setVocabulary(vocab_);
   }
-  void cleanup() { window_.reset(); }
 
   void clickQueriesByPatchAndPeaksThere() {
     const auto table = window_->modelActions()->controller()->embeddings();
@@ -323,12 +316,8 @@ class QueryTest : public QObject {
     guitest::saveScreenshot(window_->screen()->grabWindow(window_->winId()).toImage(), name);
   }
 
-  QTemporaryDir dir_;
-  QString h5ad_, slide_;
   std::shared_ptr<const core::st::Vocabulary> vocab_;
-  std::shared_ptr<core::engine::ModelHandle> model_;
   bool strong_ = false;
-  std::unique_ptr<app::MainWindow> window_;
 };
 
 int main(int argc, char** argv) { return stamp::guitest::runAppTest<QueryTest>(argc, argv); }

@@ -35,35 +35,28 @@
 using namespace stamp;
 using app::TrainingOutcome;
 
-class TrainingGuiTest : public QObject {
+class TrainingGuiTest : public guitest::DemoWindowTestBase {
   Q_OBJECT
  private Q_SLOTS:
   void initTestCase() {
     vocab_ = guitest::dataFile(QStringLiteral("stamp-vocab/model.h5ad"));
     if (vocab_.isEmpty()) QSKIP("real test data not found: ../shared/data/stamp-vocab (set STAMP_TEST_DATA)");
     vocab_ = QFileInfo(vocab_).absolutePath();
-    const guitest::DemoFiles demo = guitest::writeDemo(dir_, 5);
-    QVERIFY2(demo.error.isEmpty(), qPrintable(demo.error));
-    h5ad_ = demo.h5ad;
-    slide_ = demo.slide;
+    QVERIFY(writeDemoFiles(5));
     // Untrained tiny structure with the real vocabulary's genes and a short context (fast steps).
     auto config = core::model::presetTiny();
     config.nGenes = 20310;
     config.context = 32;
-    auto model = core::engine::ModelHandle::fromConfig(config, 7);
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().describe().c_str());
-    model_ = std::move(model).value();
+    QVERIFY(makeUntrainedModel(config, 7));
   }
 
   void init() {
-    window_ = guitest::showMainWindow({1500, 1000});
-    QVERIFY(window_ && guitest::openSample(*window_, h5ad_, slide_));
+    QVERIFY(showDemoWindow({1500, 1000}));
     models()->setVocabularyFolder({});  // image embeddings only: the re-embedding stays short
     models()->setCacheDir(QDir(dir_.path()).filePath(QStringLiteral("cache-%1").arg(++runs_)));
     models()->setModel(model_);
     window_->trainingActions()->showPanel();
   }
-  void cleanup() { window_.reset(); }
 
   void completedRunChartsAndReembeds() {
     app::TrainingPanel* p = panel();
@@ -249,11 +242,8 @@ class TrainingGuiTest : public QObject {
                qPrintable(entry));  // no half-written folder left
   }
 
-  QTemporaryDir dir_;
-  QString h5ad_, slide_, vocab_;
+  QString vocab_;
   int runs_ = 0;
-  std::shared_ptr<core::engine::ModelHandle> model_;
-  std::unique_ptr<app::MainWindow> window_;
 };
 
 // HOME too: the panel's default output folder lands there.
