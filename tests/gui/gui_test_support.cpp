@@ -110,6 +110,24 @@ bool waitForTiles(widgets::SlideView& view, int timeoutMs) {
   return ok;
 }
 
+SpotColourCheck checkSpotCentreColours(widgets::SlideView& view, widgets::LayerModel& layers,
+                                       const std::vector<QPointF>& centres) {
+  layers.setOpacity(0, 1.f);
+  view.setOutlines(false);
+  waitForTiles(view);
+  QTest::qWait(100);
+  const QImage frame = view.grabFramebuffer();
+  SpotColourCheck result;
+  for (std::size_t i = 0; i < centres.size(); ++i) {
+    const QPoint p = view.transform().toWidget(centres[i]).toPoint();
+    if (!frame.rect().adjusted(0, 0, -1, -1).contains(p)) continue;
+    const widgets::Rgba8 want = layers.layer(0).colorOf(i);
+    ++result.checked;
+    result.matching += channelDifference(frame.pixelColor(p), QColor(want.r, want.g, want.b)) <= 8;
+  }
+  return result;
+}
+
 void setGlFormat() {
   QSurfaceFormat format;
   format.setVersion(3, 2);

@@ -46,6 +46,15 @@ bool openSample(app::MainWindow& window, const QString& h5ad, const QString& sli
 int channelDifference(const QColor& a, const QColor& b);
 int largestDifference(const QImage& a, const QImage& b);
 
+/// Makes layer 0 opaque and the outlines off, then reads the frame's pixel at each of
+/// `centres` (frame coordinates; row i of the layer) that lies in the view: `matching` counts
+/// those showing layer 0's colour of their row within 8 levels a channel.
+struct SpotColourCheck {
+  int checked = 0, matching = 0;
+};
+SpotColourCheck checkSpotCentreColours(widgets::SlideView& view, widgets::LayerModel& layers,
+                                       const std::vector<QPointF>& centres);
+
 /// The QSurfaceFormat every GL test uses (3.2 core), set before QApplication exists.
 void setGlFormat();
 
