@@ -13,6 +13,11 @@ namespace stamp::test::st {
 namespace fs = std::filesystem;
 using core::st::SpatialSample;
 
+/// Whether an error's description names `what` (a file, a field, a reason).
+inline bool mentions(const core::Error& e, const std::string& what) {
+  return e.describe().find(what) != std::string::npos;
+}
+
 inline void writeText(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;

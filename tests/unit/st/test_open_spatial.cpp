@@ -11,10 +11,6 @@ namespace {
 using namespace stamp::core;
 using namespace stamp::core::st;
 
-bool mentions(const Error& e, const std::string& what) {
-  return e.describe().find(what) != std::string::npos;
-}
-
 TEST(OpenSpatialReal, HeartFolderAndItsH5File) {
   STAMP_REQUIRE_DATA("visium/human-heart-v1-subset");
   auto folder = openSpatial(dataPath.string());

@@ -12,10 +12,6 @@ namespace {
 using namespace stamp::core;
 using namespace stamp::core::st;
 
-bool mentions(const Error& e, const std::string& what) {
-  return e.describe().find(what) != std::string::npos;
-}
-
 double countAt(const CsrMatrix& m, std::int64_t r, std::int32_t c) {
   for (auto k = m.indptr[size_t(r)]; k < m.indptr[size_t(r) + 1]; ++k)
     if (m.indices[size_t(k)] == c) return m.data[size_t(k)];
