@@ -251,6 +251,12 @@ long long CorpusReader::selectedRows() const {
 
 long long CorpusReader::keptRows(int shard) const { return impl_->kept.at(std::size_t(shard)); }
 
+long long CorpusReader::rowsOfSlides(int shard, const std::vector<std::int32_t>& slides) const {
+  long long n = 0;
+  for (std::int32_t s : impl_->slideOf.at(std::size_t(shard))) n += std::binary_search(slides.begin(), slides.end(), s);
+  return n;
+}
+
 long long CorpusReader::batchesInEpoch(int epoch) const {
   const long long rows = rowsOfRank(epoch), bs = impl_->opt.batchSize;
   return impl_->opt.dropLast ? rows / bs : (rows + bs - 1) / bs;

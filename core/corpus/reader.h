@@ -92,6 +92,8 @@ class CorpusReader {
   long long rowsOfRank(int epoch) const;             // rows this rank reads (after the slide filters)
   long long selectedRows() const;                    // rows of the subset shards the filters keep
   long long keptRows(int shard) const;               // rows of shard `shard` the slide filters keep
+  /// Rows of shard `shard` whose batch_slide_id is one of `slides` (sorted), filters aside.
+  long long rowsOfSlides(int shard, const std::vector<std::int32_t>& slides) const;
   /// Distinct batch_slide_id values of the subset shards, sorted ({-1} for shards without ids).
   std::vector<std::int32_t> slideIds() const;
   bool hasImages() const;  // every shard has images (and withImages)

@@ -37,6 +37,10 @@ Result<CorpusSplit> splitCorpus(const TrainConfig& c) {
   corpus::ReaderOptions o;
   o.withImages = false;
   STAMP_ASSIGN(corpus::CorpusReader probe, corpus::CorpusReader::open(c.corpus, o));
+  return splitCorpus(c, probe);
+}
+
+CorpusSplit splitCorpus(const TrainConfig& c, const corpus::CorpusReader& probe) {
   const int n = int(probe.shards().size());
   CorpusSplit sp;
   if (c.split == "shards") {
@@ -59,17 +63,12 @@ Result<CorpusSplit> splitCorpus(const TrainConfig& c) {
     return sp;
   }
   // Which shards hold training rows, which validation rows (a shard may hold both).
-  corpus::ReaderOptions t = o, v = o;
-  t.skipSlides = sp.valSlides;
-  v.onlySlides = sp.valSlides;
-  STAMP_ASSIGN(corpus::CorpusReader tr, corpus::CorpusReader::open(c.corpus, t));
-  STAMP_ASSIGN(corpus::CorpusReader vr, corpus::CorpusReader::open(c.corpus, v));
   for (int i = 0; i < n; ++i) {
-    if (tr.keptRows(i) > 0) sp.trainShards.push_back(i);
-    if (vr.keptRows(i) > 0) sp.valShards.push_back(i);
+    const long long val = probe.rowsOfSlides(i, sp.valSlides);
+    const long long train = probe.shards()[std::size_t(i)].rows - val;
+    if (train > 0) sp.trainShards.push_back(i), sp.trainRows += train;
+    if (val > 0) sp.valShards.push_back(i), sp.valRows += val;
   }
-  sp.trainRows = tr.selectedRows();
-  sp.valRows = vr.selectedRows();
   return sp;
 }
 

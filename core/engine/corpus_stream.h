@@ -20,6 +20,8 @@ struct CorpusSplit {
   long long trainRows = 0, valRows = 0;
   std::string note;                         // for the user when nothing validates
 };
+/// `probe`: the corpus opened without filters (the caller has it open already).
+CorpusSplit splitCorpus(const TrainConfig& c, const corpus::CorpusReader& probe);
 Result<CorpusSplit> splitCorpus(const TrainConfig& c);
 
 /// Reader options of the training stream of `rank` / of the (rank 0) validation reader.

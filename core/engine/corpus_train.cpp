@@ -21,12 +21,13 @@ struct CorpusSetup {
 Result<CorpusSetup> openCorpus(Session& s, int rowsPerMicro, int valRows, bool images) {
   const auto& c = s.cfg;
   CorpusSetup out;
-  STAMP_ASSIGN(out.split, splitCorpus(c));
   {
+    // One look at every shard's header and slide ids serves the checks and the split.
     corpus::ReaderOptions po;
     po.withImages = false;
     STAMP_ASSIGN(corpus::CorpusReader probe, corpus::CorpusReader::open(c.corpus, po));
     STAMP_CHECK(checkCorpusFits(c, probe, s.model->config().nGenes, images));
+    out.split = splitCorpus(c, probe);
   }
   auto tr = corpus::CorpusReader::open(c.corpus, trainReaderOptions(c, out.split, s.env.rank, s.env.worldSize, rowsPerMicro, images));
   if (!tr) return tr.error().within("training rows of the corpus");

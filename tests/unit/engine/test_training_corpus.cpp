@@ -178,6 +178,20 @@ TEST_F(CorpusTrain, RanksReadDisjointTrainingShardsAndNeverValidationRows) {
     for (auto id : (*b)->slideId) ASSERT_NE(id, bySlide->valSlides[0]);
   }
   EXPECT_GT(bySlide->valRows, 0);
+  // The split's counts and shards are what the slide filters of a reader keep.
+  corpus::ReaderOptions only, skip;
+  only.withImages = skip.withImages = false;
+  only.onlySlides = skip.skipSlides = bySlide->valSlides;
+  auto valReader = corpus::CorpusReader::open(t.corpus, only);
+  auto trainReader = corpus::CorpusReader::open(t.corpus, skip);
+  ASSERT_TRUE(valReader.ok() && trainReader.ok());
+  EXPECT_EQ(bySlide->valRows, valReader->selectedRows());
+  EXPECT_EQ(bySlide->trainRows, trainReader->selectedRows());
+  for (int i = 0; i < int(valReader->shards().size()); ++i) {
+    auto has = [i](const std::vector<int>& v) { return std::find(v.begin(), v.end(), i) != v.end(); };
+    EXPECT_EQ(has(bySlide->valShards), valReader->keptRows(i) > 0) << "shard " << i;
+    EXPECT_EQ(has(bySlide->trainShards), trainReader->keptRows(i) > 0) << "shard " << i;
+  }
 }
 
 TEST_F(CorpusTrain, PretrainFromTokensUsesTheMlmLossAndSaysSo) {
