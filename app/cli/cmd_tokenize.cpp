@@ -22,7 +22,9 @@ static int runTokenize(Args& a) {
   auto table = st::tokenize(*sample, *vocab, opt);
   if (!table) return fail(table.error().describe());
   std::map<std::string, RawTensor> out;
-  out["tokens"] = makeI64Tensor(table->tokens.data(), table->tokens.size(), {table->rows, table->maxLen});
+  // Written as int64, the reference's dtype (and what a torch.load user expects of ids).
+  const std::vector<std::int64_t> ids(table->tokens.begin(), table->tokens.end());
+  out["tokens"] = makeI64Tensor(ids.data(), ids.size(), {table->rows, table->maxLen});
   std::map<std::string, std::string> meta = {
       {"source", *a.get("st")},
       {"spots", std::to_string(table->rows)},

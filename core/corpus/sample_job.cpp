@@ -85,8 +85,8 @@ Status fillBlock(const st::SpatialSample& s, const st::TokenTable& t, const Imag
   b.reset(kTokenLen, img ? kImagePx : 0);
   for (std::size_t k = from; k < to; ++k) {
     const std::int64_t i = keep[k];
-    const std::int64_t* row = t.row(i);
-    for (int j = 0; j < kTokenLen; ++j) b.tokens.push_back(std::int32_t(row[j]));
+    const st::TokenId* row = t.row(i);
+    b.tokens.insert(b.tokens.end(), row, row + kTokenLen);
     b.slideId.push_back(r.id);
     b.datasetId.push_back(r.datasetId);
     b.spotIndex.push_back(i);

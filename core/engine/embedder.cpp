@@ -18,7 +18,7 @@ constexpr std::size_t kImageFloats = 3 * data::kPatchPx * data::kPatchPx;
 /// Where to crop, in slide level-0 pixels, and the token row for a spot (if any).
 struct Job {
   double sx = 0, sy = 0;
-  const std::int64_t* tokens = nullptr;
+  const st::TokenId* tokens = nullptr;
 };
 
 struct Batch {
@@ -51,7 +51,7 @@ Batch prepare(const slide::SlideReader& slide, const std::vector<Job>& jobs, std
       b.status = crop.error();
       return b;
     }
-    if (withTokens && j.tokens) std::memcpy(b.tokens.data() + i * std::size_t(context), j.tokens, sizeof(std::int64_t) * std::size_t(context));
+    if (withTokens && j.tokens) std::copy_n(j.tokens, context, b.tokens.data() + i * std::size_t(context));  // to int64
   }
   return b;
 }

@@ -45,13 +45,13 @@ Result<std::vector<float>> embedGenes(const ModelHandle& model, const st::Vocabu
     return makeError(ErrorCode::InvalidArgument, "none of the query genes is in the STAMP vocabulary" + (list.empty() ? std::string() : " (" + list + ")"));
   }
   const int context = model.config().context;
-  std::vector<std::int64_t> row(std::size_t(context), 0);
+  std::vector<st::TokenId> row(std::size_t(context), 0);
   st::tokenizeSpot(entries, vocab.roundedMeans(), context, row.data());
   auto& impl = model.impl();
   std::lock_guard lock(impl.mutex);
   c10::InferenceMode guard;
   impl.module->eval();
-  auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt64).to(impl.device);
+  auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt32).to(impl.device, torch::kInt64);
   return toVector(impl.module->encodeGenes(tokens).embedding[0]);
 }
 

@@ -9,7 +9,7 @@
 namespace stamp::core::st {
 
 int tokenizeSpot(std::vector<std::pair<int, double>>& entries, const std::vector<double>& rounded,
-                 int maxLen, std::int64_t* out) {
+                 int maxLen, TokenId* out) {
   std::fill(out, out + maxLen, 0);
   const detail::SampleMap map = detail::makeSampleMap({}, rounded);
   detail::SpotRanker ranker(map);

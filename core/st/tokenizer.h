@@ -19,9 +19,9 @@ struct TokenizeOptions {
 };
 
 /// Written once per row by the workers, padding included: not zeroed, on huge pages.
-using TokenVector = std::vector<std::int64_t, UninitAllocator<std::int64_t>>;
+using TokenVector = std::vector<TokenId, UninitAllocator<TokenId>>;
 
-/// Row-major (spots x maxLen) int64 token ids, right-padded with 0.
+/// Row-major (spots x maxLen) token ids, right-padded with 0.
 struct TokenTable {
   std::int64_t rows = 0;
   int maxLen = 0;
@@ -29,7 +29,7 @@ struct TokenTable {
   std::vector<int> lengths;                // non-padding tokens per spot
   std::vector<std::int64_t> emptySpots;    // spots with no expressed vocabulary gene (all 0)
   int genesMatched = 0;                    // input genes found in the vocabulary
-  const std::int64_t* row(std::int64_t r) const { return tokens.data() + r * maxLen; }
+  const TokenId* row(std::int64_t r) const { return tokens.data() + r * maxLen; }
 };
 
 /// Tokenizes every spot of `sample` in its order. A sample sharing no gene with the vocabulary
@@ -41,6 +41,6 @@ Result<TokenTable> tokenize(const SpatialSample& sample, const Vocabulary& vocab
 /// Tokenizes one spot given (template index, count) pairs (duplicates are summed), writing
 /// up to maxLen ids into `out` (zero-filled first). Returns the number of tokens written.
 int tokenizeSpot(std::vector<std::pair<int, double>>& entries, const std::vector<double>& rounded,
-                 int maxLen, std::int64_t* out);
+                 int maxLen, TokenId* out);
 
 }  // namespace stamp::core::st

@@ -137,7 +137,7 @@ void SpotRanker::reserveTable(std::size_t n) {
 }
 
 int SpotRanker::rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
-                        std::int64_t* out) {
+                        TokenId* out) {
   reserveTable(std::size_t(end - begin));
   double total = 0;
   if (!gatherSorted(m, begin, end, &total)) {
@@ -149,7 +149,7 @@ int SpotRanker::rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end
 }
 
 int SpotRanker::rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen,
-                          std::int64_t* out) {
+                          TokenId* out) {
   reserveTable(pairs.size());
   for (auto [t, c] : pairs)
     if (t >= 0 && std::size_t(t) < map_.vocabSize && c != 0) accumulate(t, c);
@@ -187,7 +187,7 @@ void SpotRanker::resetGroups() {
   groups_.clear();
 }
 
-int SpotRanker::rank(double total, int maxLen, std::int64_t* out) {
+int SpotRanker::rank(double total, int maxLen, TokenId* out) {
   const std::size_t n = count_;
   if (total == 0) total = 1;
   const double scale = 10000.0 / total;
@@ -199,7 +199,7 @@ int SpotRanker::rank(double total, int maxLen, std::int64_t* out) {
     const int b = groups_[std::size_t(g.group)].bucket;
     if (b < 0) continue;
     const int p = bucketPos_[std::size_t(b)]++;
-    if (p < maxLen) out[p] = std::int64_t(g.index) + kTokenAux;
+    if (p < maxLen) out[p] = TokenId(g.index + kTokenAux);
   }
   resetGroups();
   const int len = std::min(kept, maxLen);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "st/spatial_sample.h"
+#include "st/vocabulary.h"
 
 namespace stamp::core::st::detail {
 
@@ -33,9 +34,9 @@ class SpotRanker {
   /// Ranks the CSR row [begin, end) of `m` into the maxLen ids of `out` (zero-padded).
   /// Returns the number of gene ids written.
   int rankRow(const CsrMatrix& m, std::int64_t begin, std::int64_t end, int maxLen,
-              std::int64_t* out);
+              TokenId* out);
   /// Same for explicit (template index, count) pairs (duplicates summed).
-  int rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen, std::int64_t* out);
+  int rankPairs(const std::vector<std::pair<int, double>>& pairs, int maxLen, TokenId* out);
 
  private:
   struct Group {
@@ -53,7 +54,7 @@ class SpotRanker {
   int groupOf(double c, int rclass);
   int hashedGroupOf(double c, int rclass);
   int newGroup(double c, int rclass);
-  int rank(double total, int maxLen, std::int64_t* out);
+  int rank(double total, int maxLen, TokenId* out);
   int assignBuckets(double scale);
   void resetGroups();
 

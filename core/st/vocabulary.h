@@ -1,5 +1,6 @@
 #pragma once
 /// The STAMP gene vocabulary ("template") and the per-gene means the tokenizer divides by.
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -11,6 +12,10 @@ namespace stamp::core::st {
 
 /// Token ids (STAMP-SPEC §1): 0 MASK/padding in files, 1 PAD, 2 CLS, 30.. genes.
 inline constexpr int kTokenAux = 30;
+/// A token id. 32 bits hold any vocabulary (STAMP's has ~20,000 genes) and halve a token table
+/// against int64 (5,000 spots x 4,096: 80 MB, not 160); the model's int64 batches are
+/// converted from it a batch at a time.
+using TokenId = std::int32_t;
 
 class Vocabulary {
  public:

@@ -263,11 +263,11 @@ TEST(Tokenizer, CountingSortKernelMatchesAPlainStableSort) {
       pairs.emplace_back(t, c);
     }
     const int maxLen = 1 + int(rng() % 400);  // often shorter than the spot: truncation
-    std::vector<std::int64_t> ours(std::size_t(maxLen), 7);
+    std::vector<TokenId> ours(std::size_t(maxLen), 7);
     std::vector<std::pair<int, double>> copy = pairs;
     int len = tokenizeSpot(copy, rounded, maxLen, ours.data());
     auto expect = plainTokens(pairs, rounded, maxLen);
-    ASSERT_EQ(ours, expect) << "trial " << trial;
+    ASSERT_EQ(std::vector<std::int64_t>(ours.begin(), ours.end()), expect) << "trial " << trial;
     EXPECT_EQ(len, int(std::count_if(expect.begin(), expect.end(), [](auto x) { return x != 0; })));
   }
 }
