@@ -27,7 +27,7 @@ LocalizeActions::LocalizeActions(MainWindow* window)
   setObjectName(QStringLiteral("localizeActions"));
   buildDock();
   buildMenu();
-  buildStatus();
+  status_.emplace(window_, tr("Cancel search"), [this] { controller_->cancel(); });
   SlideView* view = window_->view();
   connect(view, &SlideView::regionChosen, this, &LocalizeActions::localizeRegion);
   connect(view, &SlideView::pointClicked, this, [this](QPointF f) {
@@ -91,21 +91,6 @@ void LocalizeActions::buildDock() {
   connect(panel_, &LocalizePanel::clearRequested, this, &LocalizeActions::clearOverlays);
   connect(panel_, &LocalizePanel::evaluateRequested, this, &LocalizeActions::evaluate);
   connect(panel_, &LocalizePanel::hitActivated, window_->view(), &SlideView::centreOn);
-}
-
-void LocalizeActions::buildStatus() {
-  progress_ = new QProgressBar(window_);
-  progress_->setMaximumWidth(200);
-  progress_->setRange(0, 1000);
-  eta_ = new QLabel(window_);
-  cancel_ = new QToolButton(window_);
-  cancel_->setText(tr("Cancel search"));
-  connect(cancel_, &QToolButton::clicked, controller_, &LocalizeController::cancel);
-  for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(eta_),
-                     static_cast<QWidget*>(cancel_)}) {
-    window_->statusBar()->addPermanentWidget(w);
-    w->setVisible(false);
-  }
 }
 
 // A new sample: a new patch size and image; the old reference and results mean nothing here.
@@ -234,19 +219,14 @@ void LocalizeActions::clearOverlays() {
 }
 
 void LocalizeActions::showProgress(const QString& phase, double fraction, double eta) {
-  progress_->setValue(int(fraction * 1000));
-  progress_->setFormat(QStringLiteral("%1 %p%").arg(phase));
-  eta_->setText(eta >= 0 ? tr("ETA %1 s").arg(eta, 0, 'f', 0) : QString());
+  status_->show(phase, fraction, eta);
 }
 
 void LocalizeActions::setBusy(bool busy) {
-  progress_->setVisible(busy);
-  eta_->setVisible(busy);
-  cancel_->setVisible(busy);
+  status_->setBusy(busy);
   searchVisible_->setEnabled(!busy);
   evaluate_->setEnabled(!busy);
   panel_->setBusy(busy);
-  if (busy) progress_->setValue(0);
 }
 
 void LocalizeActions::message(const QString& text, int ms) { window_->statusBar()->showMessage(text, ms); }

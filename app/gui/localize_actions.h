@@ -8,11 +8,9 @@
 #include <optional>
 
 #include "localize_controller.h"
+#include "status_progress.h"
 
 class QAction;
-class QLabel;
-class QProgressBar;
-class QToolButton;
 
 namespace stamp::app {
 
@@ -48,7 +46,6 @@ class LocalizeActions : public QObject {
  private:
   void buildMenu();
   void buildDock();
-  void buildStatus();
   void sampleChanged();
   void pickAt(const QPointF& frame);
   void showRegion(const RegionResult& r);
@@ -67,9 +64,7 @@ class LocalizeActions : public QObject {
   QAction* pick_ = nullptr;
   QAction* searchVisible_ = nullptr;
   QAction* evaluate_ = nullptr;
-  QProgressBar* progress_ = nullptr;
-  QLabel* eta_ = nullptr;
-  QToolButton* cancel_ = nullptr;
+  std::optional<StatusProgress> status_;
   std::optional<LocalizeContext> ctx_;
   QString ctxError_;
   LocalizeReference ref_;

@@ -21,7 +21,7 @@ using core::engine::EmbeddingTable;
 ModelActions::ModelActions(MainWindow* window)
     : QObject(window), window_(window), controller_(new ModelController(this)) {
   buildMenu();
-  buildStatus();
+  status_.emplace(window_, tr("Cancel embedding"), [this] { controller_->cancel(); });
   auto* status = window_->statusBar();
   connect(controller_, &ModelController::progress, this, &ModelActions::showProgress);
   connect(controller_, &ModelController::busyChanged, this, &ModelActions::setBusy);
@@ -76,33 +76,13 @@ void ModelActions::buildMenu() {
   bar->addWidget(kBox_);
 }
 
-void ModelActions::buildStatus() {
-  progress_ = new QProgressBar(window_);
-  progress_->setMaximumWidth(200);
-  progress_->setRange(0, 1000);
-  eta_ = new QLabel(window_);
-  cancel_ = new QToolButton(window_);
-  cancel_->setText(tr("Cancel embedding"));
-  connect(cancel_, &QToolButton::clicked, controller_, &ModelController::cancel);
-  for (QWidget* w : {static_cast<QWidget*>(progress_), static_cast<QWidget*>(eta_),
-                     static_cast<QWidget*>(cancel_)}) {
-    window_->statusBar()->addPermanentWidget(w);
-    w->setVisible(false);
-  }
-}
-
 void ModelActions::showProgress(const QString& phase, double fraction, double eta) {
-  progress_->setValue(int(fraction * 1000));
-  progress_->setFormat(QStringLiteral("%1 %p%").arg(phase));
-  eta_->setText(eta >= 0 ? tr("ETA %1 s").arg(eta, 0, 'f', 0) : QString());
+  status_->show(phase, fraction, eta);
 }
 
 void ModelActions::setBusy(bool busy) {
-  progress_->setVisible(busy);
-  eta_->setVisible(busy);
-  cancel_->setVisible(busy);
+  status_->setBusy(busy);
   compute_->setEnabled(!busy);
-  if (busy) progress_->setValue(0);
 }
 
 void ModelActions::chooseModel() {

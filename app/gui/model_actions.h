@@ -3,15 +3,14 @@
 /// ETA and Cancel in the status bar) and add embedding layers. Owns the ModelController.
 #include <QObject>
 #include <QString>
+#include <optional>
 
 #include "embedding_layers.h"
 #include "model_controller.h"
+#include "status_progress.h"
 
 class QAction;
-class QLabel;
-class QProgressBar;
 class QSpinBox;
-class QToolButton;
 
 namespace stamp::app {
 
@@ -36,7 +35,6 @@ class ModelActions : public QObject {
 
  private:
   void buildMenu();
-  void buildStatus();
   void showProgress(const QString& phase, double fraction, double eta);
   void setBusy(bool busy);
   void embeddingsShown(bool fromCache);
@@ -45,9 +43,7 @@ class ModelActions : public QObject {
   ModelController* controller_;
   QAction* compute_ = nullptr;
   QSpinBox* kBox_ = nullptr;
-  QProgressBar* progress_ = nullptr;
-  QLabel* eta_ = nullptr;
-  QToolButton* cancel_ = nullptr;
+  std::optional<StatusProgress> status_;
   int lastClicked_ = 0;
   bool followClicks_ = false;
 };
