@@ -4,6 +4,8 @@
 #include <cmath>
 
 namespace stamp::widgets {
+namespace {
+
 const char* const kTexturedQuadVert = R"(#version 150 core
 in vec2 corner;
 uniform mat4 proj;
@@ -14,13 +16,23 @@ void main() {
   gl_Position = proj * vec4(rect.xy + corner * rect.zw, 0.0, 1.0);
 })";
 
-namespace {
-
 const char* kTileFrag = R"(#version 150 core
 in vec2 uv;
 uniform sampler2D tex;
 out vec4 frag;
 void main() { frag = texture(tex, uv); })";
+
+// Unlike the tiles (whose alpha is meaningless), an overlay's own alpha hides what it does not
+// cover (a heatmap's locations that were never searched).
+const char* kOverlayFrag = R"(#version 150 core
+in vec2 uv;
+uniform sampler2D tex;
+uniform float opacity;
+out vec4 frag;
+void main() {
+  vec4 c = texture(tex, uv);
+  frag = vec4(c.rgb, c.a * opacity);
+})";
 
 // One quad per spot, cut to a disc in the fragment shader; the outline and the selection ring
 // are measured in screen pixels so they stay crisp at every zoom.
@@ -169,6 +181,7 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
 bool GlRenderer::buildPrograms(QString* error) {
   auto build = [&](const char* vs, const QByteArray& fs) -> std::unique_ptr<QOpenGLShaderProgram> {
     auto p = std::make_unique<QOpenGLShaderProgram>();
+    p->bindAttributeLocation("corner", 0);  // one quad VAO serves every textured program
     if (!p->addShaderFromSourceCode(QOpenGLShader::Vertex, vs) ||
         !p->addShaderFromSourceCode(QOpenGLShader::Fragment, fs) || !p->link()) {
       if (error) *error = p->log();
@@ -177,8 +190,9 @@ bool GlRenderer::buildPrograms(QString* error) {
     return p;
   };
   tileProgram_ = build(kTexturedQuadVert, kTileFrag);
+  overlayProgram_ = tileProgram_ ? build(kTexturedQuadVert, kOverlayFrag) : nullptr;
   const QByteArray shade(kSpotShade);
-  spotProgram_ = tileProgram_ ? build(kSpotVert, shade + kSpotQuadMain) : nullptr;
+  spotProgram_ = overlayProgram_ ? build(kSpotVert, shade + kSpotQuadMain) : nullptr;
   spotPointProgram_ = spotProgram_ ? build(kSpotPointVert, shade + kSpotPointMain) : nullptr;
   GLfloat range[2] = {1, 1};
   glGetFloatv(GL_ALIASED_POINT_SIZE_RANGE, range);
@@ -226,6 +240,22 @@ void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj
   glBindVertexArray(tileVao_);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);
+}
+
+void GlRenderer::drawOverlayTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj, float opacity) {
+  overlayProgram_->bind();
+  overlayProgram_->setUniformValue("proj", proj);
+  overlayProgram_->setUniformValue("rect", QVector4D(float(r.x()), float(r.y()), float(r.width()),
+                                                     float(r.height())));
+  overlayProgram_->setUniformValue("opacity", opacity);
+  overlayProgram_->setUniformValue("tex", 0);
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glBindVertexArray(tileVao_);
+  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+  glBindVertexArray(0);
+  glBindTexture(GL_TEXTURE_2D, 0);
+  overlayProgram_->release();
 }
 
 void GlRenderer::drawSpots(GLuint centres, GLuint colors, GLuint selected, int count,

@@ -11,10 +11,6 @@
 
 namespace stamp::widgets {
 
-/// GLSL 1.50 vertex shader of a unit quad (`corner` attribute) placed in frame coordinates by
-/// the `rect` uniform and projected by `proj`; passes `uv`. Tiles and the heatmap overlay use it.
-extern const char* const kTexturedQuadVert;
-
 /// How one batch of spots is drawn.
 struct SpotStyle {
   float radiusFrame = 1;   // disc radius in frame pixels
@@ -39,6 +35,9 @@ class GlRenderer : protected QOpenGLExtraFunctions {
   /// costs a software rasteriser twice what bilinear does, over the whole window).
   void drawTexture(GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj,
                    double texelsPerPixel = 1);
+  /// Draws `tex` over `frameRect` with its own alpha times `opacity` (blending on): an overlay
+  /// transparent where it shows nothing, e.g. a heatmap's unsearched locations.
+  void drawOverlayTexture(GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj, float opacity);
   /// Blending on (overlays) or off (opaque tiles: no framebuffer read per pixel).
   void setBlending(bool on) { on ? glEnable(GL_BLEND) : glDisable(GL_BLEND); }
   /// Nearest sampling for drawTexture (a draft frame mid-zoom, which the next frame replaces:
@@ -73,7 +72,7 @@ class GlRenderer : protected QOpenGLExtraFunctions {
  private:
   bool buildPrograms(QString* error);
   void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
-  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, spotProgram_,
+  std::unique_ptr<QOpenGLShaderProgram> tileProgram_, overlayProgram_, spotProgram_,
       spotPointProgram_;
   float maxPointSize_ = 1;
   SpotPainting painting_ = SpotPainting::Never;

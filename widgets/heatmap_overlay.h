@@ -6,12 +6,12 @@
 #include <QImage>
 #include <QMatrix4x4>
 #include <QOpenGLExtraFunctions>
-#include <QOpenGLShaderProgram>
 #include <QRectF>
 #include <cstdint>
-#include <memory>
 
 namespace stamp::widgets {
+
+class GlRenderer;
 
 class HeatmapOverlay {
  public:
@@ -29,20 +29,19 @@ class HeatmapOverlay {
   /// Changes whenever what draw() shows does (for the frame cache's key).
   std::uint64_t version() const { return version_; }
 
-  /// Uploads a changed image, then draws it with `proj` (frame -> clip space).
-  void draw(QOpenGLExtraFunctions& f, const QMatrix4x4& proj);
-  /// Frees the GL objects; the next draw recreates them (context recreated).
+  /// Uploads a changed image (through `f`), then draws it with `gl` and `proj` (frame -> clip
+  /// space).
+  void draw(GlRenderer& gl, QOpenGLExtraFunctions& f, const QMatrix4x4& proj);
+  /// Frees the texture; the next draw uploads it again (context recreated).
   void releaseGl(QOpenGLExtraFunctions& f);
 
  private:
-  bool prepare(QOpenGLExtraFunctions& f);
   QImage image_;  // RGBA8888
   QRectF rect_;
   float opacity_ = 0.7f;
-  bool dirty_ = false, broken_ = false;
+  bool dirty_ = false;
   std::uint64_t version_ = 0;
-  std::unique_ptr<QOpenGLShaderProgram> program_;
-  GLuint tex_ = 0, vbo_ = 0, vao_ = 0;
+  GLuint tex_ = 0;
 };
 
 }  // namespace stamp::widgets

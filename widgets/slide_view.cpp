@@ -248,7 +248,7 @@ void SlideView::paintFrame(QPaintDevice& overlayTarget, bool mayDraft) {
     tiles_.draw(*gl_, view_, region.size() == px ? nullptr : &only, draft);
     // The heatmap lies on the slide: drawn with it, the frame cache keeps both (a pan then
     // moves it with the tiles instead of drawing a window-sized pass again).
-    heatmap_.draw(*f, view_.projection());
+    heatmap_.draw(*gl_, *f, view_.projection());
   };
   f->glDisable(GL_DEPTH_TEST);
   f->glEnable(GL_BLEND);
