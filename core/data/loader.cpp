@@ -132,7 +132,7 @@ GroupBatch buildGroupBatch(const Sources& sources, const std::vector<std::pair<s
     for (std::size_t m = 0; m < kGroupSize; ++m) {
       const SpotRef s = groups[g].first[m];
       const std::size_t r = g * kGroupSize + m;
-      std::memcpy(&b.tokens[r * L], sources[std::size_t(s.source)]->tokenRow(std::size_t(s.spot)), L * sizeof(std::int64_t));
+      std::copy_n(sources[std::size_t(s.source)]->tokenRow(std::size_t(s.spot)), L, &b.tokens[r * L]);  // to int64
       b.maskedCount += maskTokens(&b.tokens[r * L], int(L), mask, rng, &b.masked[r * L], &b.targets[r * L]);
     }
   }

@@ -32,11 +32,11 @@ struct SampleSource {
   int context = 0;      // tokens kept per spot
   std::vector<double> x, y;           // slide level-0 pixel centres
   std::vector<int> row, col;          // array coordinates (grid units)
-  std::vector<std::int64_t> tokens;   // spots x context
+  std::vector<st::TokenId> tokens;    // spots x context (int32: half the memory of int64)
   std::vector<std::string> barcodes;
   std::vector<int> sampleIndex;       // row in the SpatialSample
   std::size_t size() const { return x.size(); }
-  const std::int64_t* tokenRow(std::size_t i) const { return tokens.data() + i * std::size_t(context); }
+  const st::TokenId* tokenRow(std::size_t i) const { return tokens.data() + i * std::size_t(context); }
 };
 
 struct SourceOptions {
