@@ -160,10 +160,7 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
     glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, size.width(), size.height(), GL_RGBA,
                     GL_UNSIGNED_BYTE, rgba);
   }
-  tileProgram_->bind();
-  tileProgram_->setUniformValue("proj", QMatrix4x4());
-  tileProgram_->setUniformValue("rect", QVector4D(-1, 1, 2, -2));  // uv (0, 0) at the top left
-  tileProgram_->setUniformValue("tex", 0);
+  bindQuad(*tileProgram_, tex, QRectF(-1, 1, 2, -2), QMatrix4x4());  // uv (0, 0) at the top left
   GLint src = 0, dst = 0, srcA = 0, dstA = 0;
   glGetIntegerv(GL_BLEND_SRC_RGB, &src);
   glGetIntegerv(GL_BLEND_DST_RGB, &dst);
@@ -171,9 +168,7 @@ void GlRenderer::drawViewportImage(GLuint& tex, QSize& texSize, const std::uint8
   glGetIntegerv(GL_BLEND_DST_ALPHA, &dstA);
   glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
   if (opaque) glDisable(GL_BLEND);  // no read of the framebuffer: a plain copy
-  glBindVertexArray(tileVao_);
-  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-  glBindVertexArray(0);
+  drawBoundQuad();
   if (opaque) glEnable(GL_BLEND);
   glBlendFuncSeparate(GLenum(src), GLenum(dst), GLenum(srcA), GLenum(dstA));
 }
@@ -220,15 +215,26 @@ void GlRenderer::deleteTexture(GLuint tex) {
   if (tex) glDeleteTextures(1, &tex);
 }
 
-void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj,
-                             double texelsPerPixel) {
-  tileProgram_->bind();
-  tileProgram_->setUniformValue("proj", proj);
-  tileProgram_->setUniformValue("rect", QVector4D(float(r.x()), float(r.y()), float(r.width()),
-                                                  float(r.height())));
-  tileProgram_->setUniformValue("tex", 0);
+// The textured quad's program, placed over `r` in frame coordinates, with `tex` on unit 0; the
+// caller sets what else the program needs, then draws with drawBoundQuad().
+void GlRenderer::bindQuad(QOpenGLShaderProgram& prog, GLuint tex, const QRectF& r, const QMatrix4x4& proj) {
+  prog.bind();
+  prog.setUniformValue("proj", proj);
+  prog.setUniformValue("rect", QVector4D(float(r.x()), float(r.y()), float(r.width()), float(r.height())));
+  prog.setUniformValue("tex", 0);
   glActiveTexture(GL_TEXTURE0);
   glBindTexture(GL_TEXTURE_2D, tex);
+}
+
+void GlRenderer::drawBoundQuad() {
+  glBindVertexArray(tileVao_);
+  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+  glBindVertexArray(0);
+}
+
+void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj,
+                             double texelsPerPixel) {
+  bindQuad(*tileProgram_, tex, r, proj);
   // Up to 1.5 texels a pixel bilinear does not alias visibly (a pyramid level is chosen so
   // that this is the usual case); beyond, blend the two nearest mip levels. A draft samples
   // the nearest texel of the nearest level instead.
@@ -237,23 +243,13 @@ void GlRenderer::drawTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj
                   draftSampling_ ? (mip ? GL_NEAREST_MIPMAP_NEAREST : GL_NEAREST)
                                  : (mip ? GL_LINEAR_MIPMAP_LINEAR : GL_LINEAR));
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, draftSampling_ ? GL_NEAREST : GL_LINEAR);
-  glBindVertexArray(tileVao_);
-  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-  glBindVertexArray(0);
+  drawBoundQuad();
 }
 
 void GlRenderer::drawOverlayTexture(GLuint tex, const QRectF& r, const QMatrix4x4& proj, float opacity) {
-  overlayProgram_->bind();
-  overlayProgram_->setUniformValue("proj", proj);
-  overlayProgram_->setUniformValue("rect", QVector4D(float(r.x()), float(r.y()), float(r.width()),
-                                                     float(r.height())));
+  bindQuad(*overlayProgram_, tex, r, proj);
   overlayProgram_->setUniformValue("opacity", opacity);
-  overlayProgram_->setUniformValue("tex", 0);
-  glActiveTexture(GL_TEXTURE0);
-  glBindTexture(GL_TEXTURE_2D, tex);
-  glBindVertexArray(tileVao_);
-  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-  glBindVertexArray(0);
+  drawBoundQuad();
   glBindTexture(GL_TEXTURE_2D, 0);
   overlayProgram_->release();
 }

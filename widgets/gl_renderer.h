@@ -71,6 +71,8 @@ class GlRenderer : protected QOpenGLExtraFunctions {
 
  private:
   bool buildPrograms(QString* error);
+  void bindQuad(QOpenGLShaderProgram& prog, GLuint tex, const QRectF& frameRect, const QMatrix4x4& proj);
+  void drawBoundQuad();
   void drawSpotPoints(QOpenGLShaderProgram& prog, const QMatrix4x4& proj, float sizePx, int count);
   std::unique_ptr<QOpenGLShaderProgram> tileProgram_, overlayProgram_, spotProgram_,
       spotPointProgram_;
