@@ -21,6 +21,12 @@ Result<std::shared_ptr<engine::ModelHandle>> modelFromArgs(Args& a) {
   return engine::ModelHandle::fromFiles(*a.get("weights"), config, preset, a.getOr("device", "cpu"));
 }
 
+OptionSpec precisionOption() {
+  return {"precision", "P", "fp32 (default), bf16 or fp16: autocast the forward pass (fp16 on CUDA only)", false};
+}
+
+Result<model::Precision> precisionFromArgs(Args& a) { return model::parsePrecision(a.getOr("precision", "fp32")); }
+
 void progressLine(const ProgressUpdate& u) {
   std::cerr << "\r" << u.phase << ": " << u.done << "/" << u.total;
   if (u.etaSeconds >= 0) std::cerr << "  ETA " << int(u.etaSeconds) << " s   ";

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "common/progress.h"
 #include "engine/model_handle.h"
+#include "model/precision.h"
 #include "slide/slide_reader.h"
 #include "st/spatial_sample.h"
 
@@ -16,6 +17,9 @@ namespace stamp::app::cli {
 /// --weights, --config, --preset, --device.
 std::vector<OptionSpec> modelOptions();
 core::Result<std::shared_ptr<core::engine::ModelHandle>> modelFromArgs(Args& a);
+/// --precision: fp32 (default), or autocast to bf16 / fp16 (fp16 on CUDA only).
+OptionSpec precisionOption();
+core::Result<core::model::Precision> precisionFromArgs(Args& a);
 
 /// A progress line on stderr ("phase: done/total  ETA s"), rewritten in place.
 void progressLine(const core::ProgressUpdate& u);

@@ -8,6 +8,7 @@
 #include "data/crops.h"
 #include "data/tissue.h"
 #include "engine/model_handle_impl.h"
+#include "model/autocast.h"
 #include "st/tokenizer.h"
 
 namespace stamp::core::engine {
@@ -56,18 +57,41 @@ Batch prepare(const slide::SlideReader& slide, const std::vector<Job>& jobs, std
   return b;
 }
 
-void copyRows(const torch::Tensor& t, st::DenseMatrix& m, std::size_t begin) {
+/// Copies a batch's embeddings into rows [begin, ...) of `m`; Numerical when any is NaN/Inf
+/// (fp16's range can overflow), which must not reach a saved table silently.
+Status copyRows(const torch::Tensor& t, st::DenseMatrix& m, std::size_t begin, const char* what) {
   auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  if (!torch::isfinite(c).all().item<bool>())
+    return makeError(ErrorCode::Numerical, std::string(what) + " embeddings of rows " + std::to_string(begin) + "-" +
+                     std::to_string(begin + std::size_t(c.size(0)) - 1) + " are not finite (NaN or Inf); with "
+                     "--precision fp16 try bf16 or fp32");
   std::memcpy(m.data.data() + begin * std::size_t(m.cols), c.data_ptr<float>(), std::size_t(c.numel()) * sizeof(float));
+  return {};
+}
+
+/// One prepared batch through the model into the table's rows [b, b + batch).
+Status forwardBatch(ModelHandle::Impl& impl, Batch& cur, std::size_t b, bool withTokens, EmbeddingTable& t) {
+  const auto m = std::int64_t(cur.inside.size());
+  auto images = torch::from_blob(cur.images.data(), {m, 3, data::kPatchPx, data::kPatchPx}).to(impl.device);
+  STAMP_CHECK(copyRows(impl.module->encodeImages(images).embedding, t.image, b, "image"));
+  for (std::int64_t i = 0; i < m; ++i) t.imageValid[b + std::size_t(i)] = cur.inside[std::size_t(i)];
+  if (!withTokens) return {};
+  auto tokens = torch::from_blob(cur.tokens.data(), {m, impl.config.context}, torch::kInt64).to(impl.device);
+  auto gene = impl.module->encodeGenes(tokens);
+  STAMP_CHECK(copyRows(gene.embedding, t.gene, b, "gene"));
+  auto inv = gene.invalid.to(torch::kCPU).contiguous();
+  for (std::int64_t i = 0; i < m; ++i) t.geneValid[b + std::size_t(i)] = !inv.data_ptr<bool>()[i];
+  return {};
 }
 
 /// Runs the model over all jobs in batches with decode/forward overlap; fills `t`.
 Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const std::vector<Job>& jobs,
-                  double psSlide, bool withTokens, int batchSize, EmbeddingTable& t, ProgressReporter* progress) {
+                  double psSlide, bool withTokens, const EmbedOptions& o, EmbeddingTable& t, ProgressReporter* progress) {
   auto& impl = mh.impl();
   STAMP_ASSIGN(data::ChannelOrder order, data::parseChannelOrder(impl.config.channelOrder));
+  STAMP_CHECK(model::checkPrecision(impl.device, o.precision));
   const int context = impl.config.context, dim = impl.config.outDim;
-  const std::size_t n = jobs.size(), bs = std::size_t(std::max(1, batchSize));
+  const std::size_t n = jobs.size(), bs = std::size_t(std::max(1, o.batchSize));
   t.image = {std::int64_t(n), dim, std::vector<float>(n * std::size_t(dim), 0.f)};
   if (withTokens) t.gene = {std::int64_t(n), dim, std::vector<float>(n * std::size_t(dim), 0.f)};
   t.imageValid.assign(n, 0);
@@ -76,6 +100,7 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
   std::lock_guard lock(impl.mutex);
   c10::InferenceMode guard;
   impl.module->eval();
+  model::AutocastScope autocast(impl.device, o.precision);
   auto launch = [&](std::size_t b) {
     return std::async(std::launch::async, prepare, std::cref(slide), std::cref(jobs), b, std::min(n, b + bs),
                       psSlide, order, context, withTokens);
@@ -86,19 +111,13 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
     if (b + bs < n) next = launch(b + bs);
     if (!cur.status.ok()) return cur.status;
     if (progress) STAMP_CHECK(progress->check());
-    const auto m = std::int64_t(cur.inside.size());
-    auto images = torch::from_blob(cur.images.data(), {m, 3, data::kPatchPx, data::kPatchPx}).to(impl.device);
-    auto img = impl.module->encodeImages(images);
-    copyRows(img.embedding, t.image, b);
-    for (std::int64_t i = 0; i < m; ++i) t.imageValid[b + std::size_t(i)] = cur.inside[std::size_t(i)];
-    if (withTokens) {
-      auto tokens = torch::from_blob(cur.tokens.data(), {m, context}, torch::kInt64).to(impl.device);
-      auto gene = impl.module->encodeGenes(tokens);
-      copyRows(gene.embedding, t.gene, b);
-      auto inv = gene.invalid.to(torch::kCPU).contiguous();
-      for (std::int64_t i = 0; i < m; ++i) t.geneValid[b + std::size_t(i)] = !inv.data_ptr<bool>()[i];
+    try {
+      STAMP_CHECK(forwardBatch(impl, cur, b, withTokens, t));
+    } catch (const std::exception& e) {  // e.g. out of GPU memory, or an op the precision lacks
+      return makeError(ErrorCode::Internal, std::string("the model's forward pass failed (") +
+                       model::precisionName(o.precision) + " on " + impl.deviceName + "): " + e.what());
     }
-    if (progress) progress->advance(m);
+    if (progress) progress->advance(std::int64_t(cur.inside.size()));
   }
   return {};
 }
@@ -168,7 +187,7 @@ Result<EmbeddingTable> embedSpots(const ModelHandle& model, const st::SpatialSam
     t.y.push_back(s.y);
   }
   if (jobs.empty()) return makeError(ErrorCode::InvalidArgument, "no spot with coordinates to embed", sample.sourcePath);
-  STAMP_CHECK(runBatches(model, slide, jobs, t.halfPatchPx * options.coordScale, vocab != nullptr, options.batchSize, t, progress));
+  STAMP_CHECK(runBatches(model, slide, jobs, t.halfPatchPx * options.coordScale, vocab != nullptr, options, t, progress));
   zeroInvalid(t.image, t.imageValid);
   for (auto v : t.imageValid) t.outsideSpots += !v;
   for (auto v : t.geneValid) t.emptySpots += !v;
@@ -197,7 +216,7 @@ Result<EmbeddingTable> embedGrid(const ModelHandle& model, const slide::SlideRea
     t.gridRow.push_back(g.row);
     t.gridCol.push_back(g.col);
   }
-  STAMP_CHECK(runBatches(model, slide, jobs, t.halfPatchPx * options.coordScale, false, options.batchSize, t, progress));
+  STAMP_CHECK(runBatches(model, slide, jobs, t.halfPatchPx * options.coordScale, false, options, t, progress));
   zeroInvalid(t.image, t.imageValid);
   return t;
 }

@@ -4,13 +4,12 @@
 #include <cmath>
 #include <filesystem>
 
-#include <ATen/autocast_mode.h>
-
 #include "common/atomic_file.h"
 #include "common/threads.h"
 #include "engine/alloc_policy.h"
 #include "engine/model_handle_impl.h"
 #include "engine/train_session.h"
+#include "model/autocast.h"
 #include "model/load_weights.h"
 #include "model/weights.h"
 #include "st/vocabulary.h"
@@ -179,15 +178,10 @@ Result<std::vector<double>> trainStep(Session& s, std::int64_t step, std::vector
   s.model->train();
   std::vector<double> values;
   for (int a = 0; a < s.cfg.gradAccum; ++a) {
-    if (s.autocast) {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    }
-    auto r = s.micro(step * s.cfg.gradAccum + a, step);
-    if (s.autocast) {
-      at::autocast::set_enabled(false);
-      at::autocast::clear_cache();
-    }
+    auto r = [&] {
+      model::AutocastScope ac(s.device, s.autocast ? model::Precision::Bf16 : model::Precision::Fp32);
+      return s.micro(step * s.cfg.gradAccum + a, step);
+    }();
     if (!r) return r.error();
     (r->total / double(s.cfg.gradAccum)).backward();
     rows += r->rows;

@@ -1,8 +1,8 @@
 #include "model/attention.h"
 
-#include <ATen/autocast_mode.h>
-
 #include <algorithm>
+
+#include "model/autocast.h"
 
 namespace stamp::core::model {
 
@@ -39,7 +39,11 @@ void forwardBlocks(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   for (std::int64_t h0 = 0; h0 < q.size(0); h0 += perBlock) {
     const HeadBlock b{h0, std::min(q.size(0), h0 + perBlock)};
     Tensor o = b.of(out);
-    torch::bmm_out(o, probabilities(q, k, bias, scale, b), b.of(v));
+    const Tensor p = probabilities(q, k, bias, scale, b);
+    // Under autocast softmax answers in fp32 and the product in the lower type, which an
+    // out= product (not autocast) would refuse.
+    if (p.scalar_type() == o.scalar_type()) torch::bmm_out(o, p, b.of(v));
+    else o.copy_(torch::bmm(p, b.of(v)));
   }
 }
 
@@ -96,7 +100,7 @@ torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, co
                     (q.requires_grad() || k.requires_grad() || v.requires_grad());
   TORCH_CHECK(!bias.defined() || !bias.requires_grad(), "scaledAttention: the bias takes no gradient");
   // Autocast casts inside the blocks' products; the plain path leaves that to autograd.
-  if (perBlock >= q.size(0) || (grad && at::autocast::is_enabled()))
+  if (perBlock >= q.size(0) || (grad && autocastActive()))
     return torch::bmm(probabilities(q, k, bias, scale, HeadBlock{0, q.size(0)}), v);
   if (grad) return BlockedAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), BiasArg{bias}, scale,
                                             perBlock);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/autocast.h"
+
 namespace stamp::core::model {
 namespace {
 
@@ -97,13 +99,18 @@ void compute(Stamp& model, const NamedTensors& in, NamedTensors& out) {
 
 }  // namespace
 
-Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs) {
+Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs, Precision precision) {
   STAMP_CHECK(validate(inputs, model->config()));
+  const torch::Device device = model->parameters().front().device();
+  STAMP_CHECK(checkPrecision(device, precision));
   NamedTensors out;
   try {
+    NamedTensors onDevice;
+    for (const auto& [name, t] : inputs) onDevice[name] = t.to(device);
     model->eval();
     torch::NoGradGuard ng;
-    compute(model, inputs, out);
+    AutocastScope ac(device, precision);
+    compute(model, onDevice, out);
   } catch (const c10::Error& e) {
     return makeError(ErrorCode::InvalidArgument, std::string("model run failed: ") + e.what_without_backtrace());
   } catch (const std::exception& e) {
@@ -113,7 +120,7 @@ Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs) {
     return makeError(ErrorCode::InvalidArgument, "no known input tensor (expected tokens, images, regions + refs, "
                      "pos_labels, pretrain_groups/pretrain_masked/pretrain_mlm_targets)");
   for (auto& [name, t] : out) {
-    t = t.detach().to(torch::kFloat).contiguous();
+    t = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
     if (!torch::isfinite(t).all().item<bool>())
       return makeError(ErrorCode::Numerical, "output '" + name + "' is not finite (NaN or Inf)");
   }

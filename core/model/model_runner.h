@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/load_weights.h"
+#include "model/precision.h"
 
 namespace stamp::core::model {
 
@@ -37,8 +38,9 @@ Result<LoadedModel> loadModel(const std::filesystem::path& weightsPath,
 ///  pretrain_groups/_masked/_mlm_targets -> pretrain_mlm_loss, pretrain_spatial_loss ([1])
 /// Inputs are validated (shapes, token ids, labels) with errors naming the tensor. Spots without
 /// an expressed token are reported through `gene_invalid` (1 where invalid; present only when
-/// any spot is invalid) and their gene rows are zero. Outputs are float32.
-Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs);
+/// any spot is invalid) and their gene rows are zero. The inputs go to the model's device and
+/// run there under `precision` (autocast); outputs come back to the CPU as float32.
+Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs, Precision precision = Precision::Fp32);
 
 /// Reads a safetensors file of named tensors (floating point as float32, integers as int64).
 Result<NamedTensors> readTensorFile(const std::filesystem::path& path);

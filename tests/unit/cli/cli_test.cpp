@@ -126,6 +126,31 @@ TEST(Cli, EmbedAndLocalizeWithReferenceWeights) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, RunTensorsTakesADeviceAndAPrecision) {
+  if (!stamp::test::pythonHas("torch, numpy")) GTEST_SKIP() << "/usr/bin/python3 lacks torch";
+  const std::string ref = (stamp::test::sourceDir().parent_path() / "shared/reference/stamp_ref.py").string();
+  if (!fs::exists(ref)) GTEST_SKIP() << "reference implementation not found: " << ref;
+  fs::path dir = stamp::test::scratchDir("cli-run-tensors");
+  std::string log;
+  ASSERT_EQ(runCommand("/usr/bin/python3 " + shellQuote(ref) + " fixture --preset tiny --out " + shellQuote(dir.string()), &log), 0) << log;
+  const std::string base = "run-tensors --weights " + shellQuote((dir / "model.pt").string()) + " --inputs " +
+                           shellQuote((dir / "fixture.safetensors").string()) + " --out ";
+  const fs::path out = dir / "bf16.safetensors";
+  ASSERT_EQ(runStamp(base + shellQuote(out.string()) + " --device cpu --precision bf16", &log), 0) << log;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_EQ(runStamp(base + shellQuote((dir / "x.safetensors").string()) + " --precision fp16", &log), 1);
+  EXPECT_NE(log.find("fp16 autocast needs a CUDA device"), std::string::npos) << log;
+  EXPECT_EQ(runStamp(base + shellQuote((dir / "x.safetensors").string()) + " --precision fp8", &log), 1);
+  EXPECT_NE(log.find("precision must be fp32, bf16 or fp16"), std::string::npos) << log;
+  // Where this build sees no GPU, asking for one names the problem rather than running on the
+  // CPU in silence (with one, the run succeeds and is removed below).
+  if (runStamp(base + shellQuote((dir / "cuda.safetensors").string()) + " --device cuda", &log) != 0) {
+    EXPECT_NE(log.find("sees no CUDA device"), std::string::npos) << log;
+  }
+  EXPECT_FALSE(fs::exists(dir / "x.safetensors"));  // no partial output from a refused run
+  fs::remove_all(dir);
+}
+
 TEST(Cli, EmbedRealVisiumOnItsLowresImage) {
   STAMP_REQUIRE_DATA("visium/human-heart-v1-subset");
   if (!stamp::test::pythonHas("torch, anndata")) GTEST_SKIP() << "/usr/bin/python3 lacks torch/anndata";

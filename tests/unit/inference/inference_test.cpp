@@ -80,6 +80,25 @@ TEST(Embedder, BatchSizeDoesNotChangeResults) {
   for (std::size_t i = 0; i < ta->image.data.size(); ++i) ASSERT_NEAR(ta->image.data[i], tb->image.data[i], 1e-4);
 }
 
+TEST(Embedder, Bf16AutocastStaysCloseToFp32AndFp16IsRefusedOnTheCpu) {
+  const Demo& d = demoSample();
+  engine::EmbedOptions fp32, bf16, fp16;
+  bf16.precision = model::Precision::Bf16;
+  fp16.precision = model::Precision::Fp16;
+  auto a = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, fp32);
+  auto b = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, bf16);
+  ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.error().describe() : a.error().describe());
+  const auto cos = analysis::rowCosine(a->image, b->image).value();
+  float lowest = 1;
+  for (std::size_t r = 0; r < cos.size(); ++r)
+    if (a->imageValid[r]) lowest = std::min(lowest, cos[r]);
+  EXPECT_GT(lowest, 0.99f);
+  EXPECT_NE(a->image.data, b->image.data) << "autocast did not engage";
+  auto c = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, fp16);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::Unsupported);
+}
+
 TEST(Embedder, SpotsOutsideTheSlideAreFlaggedNotNaN) {
   const Demo& d = demoSample();
   st::SpatialSample s = d.sample;

@@ -6,25 +6,11 @@
 
 #include "model/attention.h"
 #include "model/model_runner.h"
+#include "model_test_util.h"
 
 using namespace stamp::core;
 using namespace stamp::core::model;
-
-namespace {
-
-NamedTensors tinyInputs(std::int64_t b) {
-  torch::manual_seed(3);
-  StampConfig c = presetTiny();
-  NamedTensors in;
-  in["tokens"] = torch::randint(30, c.nTokens(), {b, c.context}, torch::kLong);
-  in["images"] = torch::randn({b, 3, 224, 224});
-  in["regions"] = torch::randn({b, 3, 224, 224});
-  in["refs"] = torch::randn({b, 3, 16, 16});
-  in["pos_labels"] = torch::randint(0, 9, {b}, torch::kLong);
-  return in;
-}
-
-}  // namespace
+using stamp::test::tinyInputs;
 
 TEST(StampModel, SpotWithoutTokensIsFlaggedNotNaN) {
   Stamp m(presetTiny());
