@@ -12,13 +12,17 @@ std::vector<OptionSpec> modelOptions() {
   return {{"weights", "W", "model weights (.pt or .safetensors)", true},
           {"config", "C", "model config JSON (default: from the weights or config.json beside them)", false},
           {"preset", "P", "model preset for the weights: uni or tiny", false},
-          {"device", "D", "cpu, cuda or cuda:N (default cpu)", false}};
+          {"device", "D", "cpu, cuda or cuda:N (default cpu)", false},
+          precisionOption()};
 }
 
 Result<std::shared_ptr<engine::ModelHandle>> modelFromArgs(Args& a) {
   std::optional<std::string> preset = a.get("preset"), config = a.get("config");
   if (preset && config) return makeError(ErrorCode::InvalidArgument, "give --config or --preset, not both");
-  return engine::ModelHandle::fromFiles(*a.get("weights"), config, preset, a.getOr("device", "cpu"));
+  STAMP_ASSIGN(model::Precision precision, precisionFromArgs(a));
+  STAMP_ASSIGN(auto model, engine::ModelHandle::fromFiles(*a.get("weights"), config, preset, a.getOr("device", "cpu")));
+  STAMP_CHECK(model->setPrecision(precision));
+  return model;
 }
 
 OptionSpec precisionOption() {

@@ -14,7 +14,7 @@
 
 namespace stamp::app::cli {
 
-/// --weights, --config, --preset, --device.
+/// --weights, --config, --preset, --device, --precision.
 std::vector<OptionSpec> modelOptions();
 core::Result<std::shared_ptr<core::engine::ModelHandle>> modelFromArgs(Args& a);
 /// --precision: fp32 (default), or autocast to bf16 / fp16 (fp16 on CUDA only).

@@ -31,9 +31,7 @@ static int runEmbed(Args& a) {
   opt.gridStep = a.getDouble("grid-step", 0);
   opt.inTissueOnly = a.has("in-tissue-only");
   if (!a.error().empty()) return fail(a.error());
-  auto precision = precisionFromArgs(a);
-  if (!precision) return fail(precision.error().describe());
-  opt.precision = *precision;
+
   if (opt.batchSize < 1) return fail("--batch must be at least 1");
   setupComputeThreads(int(a.getInt("threads", 0)));
   std::optional<st::SpatialSample> sample;
@@ -63,7 +61,7 @@ static int runEmbed(Args& a) {
   nlohmann::json params = {{"weights", (*model)->weightsPath()}, {"weights_sha256", (*model)->sha256()},
                            {"config", nlohmann::json::parse(model::configToJson((*model)->config()))},
                            {"device", (*model)->device()},
-                           {"precision", model::precisionName(opt.precision)}, {"batch", opt.batchSize}, {"slide", slidePath},
+                           {"precision", model::precisionName((*model)->precision())}, {"batch", opt.batchSize}, {"slide", slidePath},
                            {"st", a.getOr("st", "")}, {"vocab", vocab ? vocab->folder() : ""},
                            {"mode", sample ? "spots" : "grid"}, {"tool", "stamp embed"}};
   auto out = engine::embeddingToSample(*table, sample ? &*sample : nullptr, params);
@@ -92,8 +90,7 @@ Command embedCommand() {
            {"grid-step", "PX", "image-only grid step in slide pixels (default: the patch size)", false},
            {"in-tissue-only", "", "skip spots marked outside the tissue", false},
            {"image-only", "", "embed only the images even when --st is given", false},
-           {"threads", "N", "CPU threads (default: all cores)", false},
-           precisionOption()},
+           {"threads", "N", "CPU threads (default: all cores)", false}},
           0, 0, runEmbed};
   auto m = modelOptions();
   c.options.insert(c.options.begin() + 2, m.begin(), m.end());

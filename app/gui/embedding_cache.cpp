@@ -53,6 +53,8 @@ void writeEmbeddingCache(const QString& path, const engine::EmbeddingTable& tabl
   QDir().mkpath(QFileInfo(path).absolutePath());
   const nlohmann::json params = {{"weights", model.weightsPath()},
                                  {"weights_sha256", model.sha256()},
+                                 {"device", model.device()},
+                                 {"precision", core::model::precisionName(model.precision())},
                                  {"source", s.path.toStdString()}};
   (void)core::st::writeH5ad(path.toStdString(), engine::embeddingToSample(table, s.sample.get(), params));
 }

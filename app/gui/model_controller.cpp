@@ -30,14 +30,20 @@ ModelJobOutcome failure(const core::Error& e) {
 }
 
 core::Result<std::shared_ptr<engine::ModelHandle>> openModel(const ModelRequest& r) {
+  STAMP_ASSIGN(core::model::Precision precision, core::model::parsePrecision(r.precision.toStdString()));
+  const std::string device = r.device.toStdString();
+  std::shared_ptr<engine::ModelHandle> model;
   if (r.untrained) {
     STAMP_ASSIGN(auto config, core::model::presetByName(r.preset.toStdString()));
-    return engine::ModelHandle::fromConfig(config, /*seed=*/0);
+    STAMP_ASSIGN(model, engine::ModelHandle::fromConfig(config, /*seed=*/0, device));
+  } else {
+    std::optional<std::string> config, preset;
+    if (!r.config.isEmpty()) config = r.config.toStdString();
+    else if (!r.preset.isEmpty()) preset = r.preset.toStdString();
+    STAMP_ASSIGN(model, engine::ModelHandle::fromFiles(r.weights.toStdString(), config, preset, device));
   }
-  std::optional<std::string> config, preset;
-  if (!r.config.isEmpty()) config = r.config.toStdString();
-  else if (!r.preset.isEmpty()) preset = r.preset.toStdString();
-  return engine::ModelHandle::fromFiles(r.weights.toStdString(), config, preset);
+  STAMP_CHECK(model->setPrecision(precision));
+  return model;
 }
 
 }  // namespace
@@ -193,11 +199,13 @@ void ModelController::finish() {
   Q_EMIT busyChanged(false);
   if (out.model) {
     setModel(out.model);
-    Q_EMIT modelLoaded(QStringLiteral("%1 (%2)")
+    Q_EMIT modelLoaded(QStringLiteral("%1 (%2) on %3, %4")
                            .arg(QString::fromStdString(out.model->weightsPath().empty()
                                                            ? std::string("untrained")
                                                            : out.model->weightsPath()),
-                                QString::fromStdString(out.model->sha256()).left(12)));
+                                QString::fromStdString(out.model->sha256()).left(12),
+                                QString::fromStdString(out.model->device()),
+                                QString::fromLatin1(core::model::precisionName(out.model->precision()))));
   } else if (out.table) {
     if (out.epoch != epoch_) return;  // embeddings of the previous sample
     table_ = out.table;

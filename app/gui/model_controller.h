@@ -24,6 +24,8 @@ struct ModelRequest {
   QString weights;                          // .pt / .safetensors (unless untrained)
   QString config;                           // optional config JSON
   bool untrained = false;
+  QString device = QStringLiteral("cpu");      // "cpu", "cuda" or "cuda:N"
+  QString precision = QStringLiteral("fp32");  // inference precision: fp32, bf16 or fp16 (CUDA)
 };
 
 /// Result of one worker job (exactly one of the payloads, or an error / cancellation).

@@ -1,7 +1,7 @@
 #pragma once
 /// "Load model…": preset (tiny/uni), weights file (.pt/.safetensors) and optional config JSON,
-/// or an untrained model of the preset; plus the STAMP vocabulary folder. Remembers its fields
-/// in QSettings.
+/// or an untrained model of the preset; the device and inference precision; plus the STAMP
+/// vocabulary folder. Remembers its fields in QSettings.
 #include <QDialog>
 
 #include "model_controller.h"
@@ -24,7 +24,10 @@ class ModelDialog : public QDialog {
  private:
   QWidget* fileRow(QLineEdit* edit, const QString& filter, bool folder);
   void syncEnabled();
+  void fillPrecisions();
   QComboBox* preset_;
+  QComboBox* device_;
+  QComboBox* precision_;
   QCheckBox* untrained_;
   QLineEdit* weights_;
   QLineEdit* config_;

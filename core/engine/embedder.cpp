@@ -8,7 +8,6 @@
 #include "data/crops.h"
 #include "data/tissue.h"
 #include "engine/model_handle_impl.h"
-#include "model/autocast.h"
 #include "st/tokenizer.h"
 
 namespace stamp::core::engine {
@@ -89,7 +88,6 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
                   double psSlide, bool withTokens, const EmbedOptions& o, EmbeddingTable& t, ProgressReporter* progress) {
   auto& impl = mh.impl();
   STAMP_ASSIGN(data::ChannelOrder order, data::parseChannelOrder(impl.config.channelOrder));
-  STAMP_CHECK(model::checkPrecision(impl.device, o.precision));
   const int context = impl.config.context, dim = impl.config.outDim;
   const std::size_t n = jobs.size(), bs = std::size_t(std::max(1, o.batchSize));
   t.image = {std::int64_t(n), dim, std::vector<float>(n * std::size_t(dim), 0.f)};
@@ -97,10 +95,7 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
   t.imageValid.assign(n, 0);
   t.geneValid.assign(withTokens ? n : 0, 0);
   if (progress) progress->begin("embedding", std::int64_t(n));
-  std::lock_guard lock(impl.mutex);
-  c10::InferenceMode guard;
-  impl.module->eval();
-  model::AutocastScope autocast(impl.device, o.precision);
+  InferencePass pass(impl);
   auto launch = [&](std::size_t b) {
     return std::async(std::launch::async, prepare, std::cref(slide), std::cref(jobs), b, std::min(n, b + bs),
                       psSlide, order, context, withTokens);
@@ -115,7 +110,7 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
       STAMP_CHECK(forwardBatch(impl, cur, b, withTokens, t));
     } catch (const std::exception& e) {  // e.g. out of GPU memory, or an op the precision lacks
       return makeError(ErrorCode::Internal, std::string("the model's forward pass failed (") +
-                       model::precisionName(o.precision) + " on " + impl.deviceName + "): " + e.what());
+                       model::precisionName(impl.precision) + " on " + impl.deviceName + "): " + e.what());
     }
     if (progress) progress->advance(std::int64_t(cur.inside.size()));
   }

@@ -9,7 +9,6 @@
 #include "common/progress.h"
 #include "common/result.h"
 #include "engine/model_handle.h"
-#include "model/precision.h"
 #include "slide/slide_reader.h"
 #include "st/spatial_sample.h"
 #include "st/vocabulary.h"
@@ -29,8 +28,6 @@ struct EmbedOptions {
   /// Image-only grid step in level-0 px (0 = the patch size) and minimum tissue fraction.
   double gridStep = 0;
   double minTissue = 0.5;
-  /// fp32, or the forward passes under autocast (bf16; fp16 on CUDA only).
-  model::Precision precision = model::Precision::Fp32;
 };
 
 /// One row per spot (or grid patch). Rows that could not be embedded are flagged, and their

@@ -20,9 +20,7 @@ torch::Tensor imageTensor(const data::RgbImage& img, data::ChannelOrder order) {
 torch::Tensor logitsFor(const ModelHandle& model, const std::vector<torch::Tensor>& regions,
                         const std::vector<torch::Tensor>& refs) {
   auto& impl = model.impl();
-  std::lock_guard lock(impl.mutex);
-  c10::InferenceMode guard;
-  impl.module->eval();
+  InferencePass pass(impl);
   auto r = torch::cat(regions).to(impl.device), f = torch::cat(refs).to(impl.device);
   return impl.module->localize(r, f).to(torch::kCPU, torch::kFloat32).contiguous();
 }

@@ -31,6 +31,13 @@ const std::string& ModelHandle::device() const { return impl_->deviceName; }
 const std::string& ModelHandle::weightsPath() const { return impl_->weightsPath; }
 const std::string& ModelHandle::sha256() const { return impl_->sha256; }
 std::mutex& ModelHandle::mutex() const { return impl_->mutex; }
+model::Precision ModelHandle::precision() const { return impl_->precision; }
+
+Status ModelHandle::setPrecision(model::Precision p) {
+  STAMP_CHECK(model::checkPrecision(impl_->device, p));
+  impl_->precision = p;
+  return {};
+}
 
 Result<std::shared_ptr<ModelHandle>> ModelHandle::fromFiles(const std::string& weightsPath,
                                                             const std::optional<std::string>& configPath,

@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "model/config.h"
+#include "model/precision.h"
 
 namespace stamp::core::engine {
 
@@ -35,6 +36,11 @@ class ModelHandle {
 
   const model::StampConfig& config() const;
   const std::string& device() const;
+  /// The precision of its forward passes for inference (embeddings, queries, localization):
+  /// fp32 (the default), or autocast to bf16 / fp16. Unsupported where the device cannot (fp16
+  /// on the CPU). Set it before handing the model to workers. Training keeps its own setting.
+  Status setPrecision(model::Precision p);
+  model::Precision precision() const;
   /// The weights file and its SHA-256 ("" and "untrained:<seed>" for fromConfig models).
   const std::string& weightsPath() const;
   const std::string& sha256() const;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "engine/model_handle.h"
+#include "model/autocast.h"
 #include "model/stamp_model.h"
 
 namespace stamp::core::engine {
@@ -12,9 +13,24 @@ struct ModelHandle::Impl {
   model::StampConfig config;
   torch::Device device{torch::kCPU};
   std::string deviceName = "cpu";
+  model::Precision precision = model::Precision::Fp32;
   std::string weightsPath;
   std::string sha256;
   mutable std::mutex mutex;
+};
+
+/// What every inference pass over a handle's module holds: the module to itself, no autograd,
+/// eval mode, and autocast to the handle's precision.
+class InferencePass {
+ public:
+  explicit InferencePass(ModelHandle::Impl& impl) : lock_(impl.mutex), autocast_(impl.device, impl.precision) {
+    impl.module->eval();
+  }
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  c10::InferenceMode guard_;
+  model::AutocastScope autocast_;
 };
 
 }  // namespace stamp::core::engine

@@ -6,9 +6,12 @@
 namespace stamp::core::engine {
 namespace {
 
-std::vector<float> toVector(const torch::Tensor& t) {
+/// The embedding as floats; Numerical when not finite (fp16's range can overflow).
+Result<std::vector<float>> toVector(const torch::Tensor& t) {
   auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+  if (!torch::isfinite(c).all().item<bool>())
+    return makeError(ErrorCode::Numerical, "the query embedding is not finite (NaN or Inf); with fp16 try bf16 or fp32");
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
 }  // namespace
@@ -20,9 +23,7 @@ Result<std::vector<float>> embedPatch(const ModelHandle& model, const data::RgbI
   auto t = torch::empty({1, 3, data::kPatchPx, data::kPatchPx});
   data::normalizeToChw(img, order, t.data_ptr<float>());
   auto& impl = model.impl();
-  std::lock_guard lock(impl.mutex);
-  c10::InferenceMode guard;
-  impl.module->eval();
+  InferencePass pass(impl);
   return toVector(impl.module->encodeImages(t.to(impl.device)).embedding[0]);
 }
 
@@ -48,9 +49,7 @@ Result<std::vector<float>> embedGenes(const ModelHandle& model, const st::Vocabu
   std::vector<st::TokenId> row(std::size_t(context), 0);
   st::tokenizeSpot(entries, vocab.roundedMeans(), context, row.data());
   auto& impl = model.impl();
-  std::lock_guard lock(impl.mutex);
-  c10::InferenceMode guard;
-  impl.module->eval();
+  InferencePass pass(impl);
   auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt32).to(impl.device, torch::kInt64);
   return toVector(impl.module->encodeGenes(tokens).embedding[0]);
 }

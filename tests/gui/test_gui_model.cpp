@@ -1,6 +1,8 @@
 // Working with the model from the GUI: an untrained tiny STAMP model embeds a generated demo
 // sample through the ModelController (worker thread, progress, cancel, h5ad cache), and the
 // embedding layers (PCA RGB, k-means clusters, similarity) colour the spots on screen.
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QScreen>
@@ -14,6 +16,7 @@
 #include "main_window.h"
 #include "model/config.h"
 #include "model_actions.h"
+#include "model_dialog.h"
 #include "style.h"
 #include "widgets/colorbar_widget.h"
 #include "widgets/layer_model.h"
@@ -98,6 +101,45 @@ class ModelTest : public guitest::DemoWindowTestBase {
     elsewhere.path = QDir(dir_.path()).filePath(QStringLiteral("elsewhere/") + QFileInfo(here.path).fileName());
     QCOMPARE(ctl()->cachePathFor(elsewhere), path);
     QVERIFY(!app::readEmbeddingCache(path, elsewhere, false));
+  }
+
+  void dialogLoadsTheModelAtItsDeviceAndPrecision() {
+    app::ModelDialog dialog(window_.get());
+    auto* device = dialog.findChild<QComboBox*>(QStringLiteral("device"));
+    auto* precision = dialog.findChild<QComboBox*>(QStringLiteral("precision"));
+    QVERIFY(device && precision);
+    auto items = [](QComboBox* c) {
+      QStringList out;
+      for (int i = 0; i < c->count(); ++i) out << c->itemText(i);
+      return out;
+    };
+    QVERIFY(items(device).contains(QStringLiteral("cpu")));
+    device->setCurrentText(QStringLiteral("cpu"));
+    QCOMPARE(items(precision), QStringList({QStringLiteral("fp32"), QStringLiteral("bf16")}));  // fp16: CUDA only
+    dialog.findChild<QComboBox*>(QStringLiteral("preset"))->setCurrentText(QStringLiteral("tiny"));
+    dialog.findChild<QCheckBox*>(QStringLiteral("untrained"))->setChecked(true);
+    precision->setCurrentText(QStringLiteral("bf16"));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    guitest::saveScreenshot(dialog.grab().toImage(), QStringLiteral("model_dialog"));
+    const app::ModelRequest request = dialog.request();
+    QCOMPARE(request.device, QStringLiteral("cpu"));
+    QCOMPARE(request.precision, QStringLiteral("bf16"));
+
+    QSignalSpy loaded(ctl(), &app::ModelController::modelLoaded);
+    ctl()->loadModel(request);
+    QVERIFY(loaded.wait(60000));
+    QVERIFY(loaded.first().first().toString().endsWith(QStringLiteral("on cpu, bf16")));
+    QCOMPARE(ctl()->model()->precision(), core::model::Precision::Bf16);
+    // fp16 on the CPU (a stale setting, a project from a GPU machine): an error, no model swap.
+    app::ModelRequest fp16 = request;
+    fp16.precision = QStringLiteral("fp16");
+    QSignalSpy failed(ctl(), &app::ModelController::failed);
+    ctl()->loadModel(fp16);
+    QVERIFY(failed.wait(60000));
+    QVERIFY2(failed.first().first().toString().contains(QStringLiteral("fp16 autocast needs a CUDA device")),
+             qPrintable(failed.first().first().toString()));
+    QCOMPARE(ctl()->model()->precision(), core::model::Precision::Bf16);
   }
 
   void cancelLeavesNoLayer() {

@@ -82,11 +82,10 @@ TEST(Embedder, BatchSizeDoesNotChangeResults) {
 
 TEST(Embedder, Bf16AutocastStaysCloseToFp32AndFp16IsRefusedOnTheCpu) {
   const Demo& d = demoSample();
-  engine::EmbedOptions fp32, bf16, fp16;
-  bf16.precision = model::Precision::Bf16;
-  fp16.precision = model::Precision::Fp16;
-  auto a = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, fp32);
-  auto b = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, bf16);
+  auto bf16 = engine::ModelHandle::fromConfig(model::presetTiny(), 3).value();  // tinyModel()'s weights
+  ASSERT_TRUE(bf16->setPrecision(model::Precision::Bf16).ok());
+  auto a = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, {});
+  auto b = engine::embedSpots(*bf16, d.sample, *d.slide, nullptr, {});
   ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.error().describe() : a.error().describe());
   const auto cos = analysis::rowCosine(a->image, b->image).value();
   float lowest = 1;
@@ -94,9 +93,16 @@ TEST(Embedder, Bf16AutocastStaysCloseToFp32AndFp16IsRefusedOnTheCpu) {
     if (a->imageValid[r]) lowest = std::min(lowest, cos[r]);
   EXPECT_GT(lowest, 0.99f);
   EXPECT_NE(a->image.data, b->image.data) << "autocast did not engage";
-  auto c = engine::embedSpots(*tinyModel(), d.sample, *d.slide, nullptr, fp16);
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.error().code, ErrorCode::Unsupported);
+  // A patch query runs at the handle's precision too.
+  auto patch = engine::spotPatch(*d.slide, d.sample.spots[3].x, d.sample.spots[3].y, b->halfPatchPx);
+  ASSERT_TRUE(patch.ok());
+  auto q32 = engine::embedPatch(*tinyModel(), *patch), q16 = engine::embedPatch(*bf16, *patch);
+  ASSERT_TRUE(q32.ok() && q16.ok());
+  EXPECT_NE(*q32, *q16);
+  const auto fp16 = bf16->setPrecision(model::Precision::Fp16);
+  ASSERT_FALSE(fp16.ok());
+  EXPECT_EQ(fp16.error().code, ErrorCode::Unsupported);
+  EXPECT_EQ(bf16->precision(), model::Precision::Bf16);  // a refused setting leaves the old one
 }
 
 TEST(Embedder, SpotsOutsideTheSlideAreFlaggedNotNaN) {
