@@ -57,6 +57,7 @@ struct TrainingForm {
   QSpinBox* valSpots = nullptr;
   QSpinBox* seed = nullptr;
   QComboBox* device = nullptr;
+  QCheckBox* mixedPrecision = nullptr;
   QLineEdit* output = nullptr;
 };
 

@@ -42,7 +42,7 @@ struct TrainConfig {
   double lr = 1e-4, weightDecay = 1e-3, minLr = 1e-5;
   std::int64_t warmupSteps = 100;
   double gradClip = 1.0;               // max global gradient norm; 0 = off
-  bool mixedPrecision = false;         // CUDA autocast (bf16); refused silently to fp32 on CPU
+  bool mixedPrecision = false;         // bf16 autocast (CUDA, or a CPU with bf16 instructions)
   TrainScope scope = TrainScope::All;
   int lastBlocks = 2;                  // for scope LastBlocks
   std::int64_t checkpointEvery = 100;

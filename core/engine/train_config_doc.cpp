@@ -27,7 +27,8 @@ std::string documentedDefaultConfig(const std::string& mode) {
   doc["_batch_size"] = "align: spots per micro-batch per process, each paired with a random spot of the same slide (rows = 2 x); pretrain: groups of 9";
   doc["_schedule"] = "AdamW(lr, weight_decay); linear warm-up over warmup_steps then cosine to min_lr at `steps`, set every step";
   doc["_train"] = "all | heads (projections + logit_scale) | last_blocks (the last `last_blocks` blocks of both encoders + heads) | gene (gene encoder + spot projection)";
-  doc["_mixed_precision"] = "CUDA autocast (bf16) only; on CPU the run says so and stays fp32";
+  doc["_mixed_precision"] = "bf16 autocast of the forward passes: on CUDA, and on a CPU with bf16 instructions "
+                            "(AVX512_BF16 or AMX; elsewhere the run says so and stays fp32)";
   doc["_split"] = "blocks: square blocks of block_size array units validate (no neighbour leaks), slides: whole slides validate; with a corpus: slides (batch_slide_id) or shards (the last shards)";
   doc["_augment"] = "flips / 90-degree rotations (patch, region, reference and the cell label turn together), colour jitter";
   doc["_output"] = "run folder: checkpoints/step-N/, latest.json, metrics.csv, run.json, final model.safetensors + config.json";

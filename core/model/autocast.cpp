@@ -71,6 +71,15 @@ AutocastScope::~AutocastScope() {
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 }
 
+bool cpuComputesBf16() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#else
+  return false;
+#endif
+}
+
 bool autocastActive() { return enabled(c10::DeviceType::CPU) || enabled(c10::DeviceType::CUDA); }
 
 }  // namespace stamp::core::model

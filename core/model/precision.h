@@ -14,4 +14,8 @@ enum class Precision { Fp32, Bf16, Fp16 };
 Result<Precision> parsePrecision(const std::string& name);
 const char* precisionName(Precision p);
 
+/// Whether this processor computes bf16 products natively (x86-64 AVX512_BF16 or AMX-BF16).
+/// Without, CPU bf16 autocast is emulated and slower than fp32.
+bool cpuComputesBf16();
+
 }  // namespace stamp::core::model

@@ -9,7 +9,8 @@
 // clip_grad_norm_, opt.step(), under the allocator policy runTraining sets (alloc_policy.h; the
 // reference is run both as is and with the same glibc malloc settings). Not timed: the data
 // loader (it prefetches on other threads), the single-process all-reduce (a no-op) and
-// metrics/checkpoint writing.
+// metrics/checkpoint writing. The same step is also timed under bf16 autocast (the trainer's
+// mixed_precision, which runs on a CPU with bf16 instructions and on CUDA).
 //
 // For `tiny` the reference writes its randomised weights and batch and ours loads them, so the
 // first two steps are checked to give the same losses on both sides before anything is timed.
@@ -27,6 +28,7 @@
 #include "engine/alloc_policy.h"
 #include "engine/train_config.h"
 #include "engine/train_steps.h"
+#include "model/autocast.h"
 #include "model/load_weights.h"
 #include "model/stamp_model.h"
 #include "model/weights.h"
@@ -157,8 +159,10 @@ struct OurTrainer {
   engine::TrainConfig cfg;
   std::vector<torch::Tensor> params;
   std::unique_ptr<torch::optim::AdamW> opt;
+  model::Precision precision;  // Bf16: what the trainer's mixed_precision does
 
-  OurTrainer(model::Stamp model, const engine::TrainConfig& c) : m(std::move(model)), cfg(c) {
+  OurTrainer(model::Stamp model, const engine::TrainConfig& c, model::Precision p = model::Precision::Fp32)
+      : m(std::move(model)), cfg(c), precision(p) {
     params = engine::selectTrainable(m, engine::TrainScope::All, c.lastBlocks).value();
     opt = std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(c.lr).weight_decay(c.weightDecay));
   }
@@ -167,7 +171,10 @@ struct OurTrainer {
     for (auto& g : opt->param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(cfg.lr);
     opt->zero_grad();
     m->train();
-    model::AlignmentLosses l = engine::alignmentLosses(m, engine::toTensors(b, torch::kCPU));
+    model::AlignmentLosses l = [&] {
+      model::AutocastScope ac(torch::kCPU, precision);
+      return engine::alignmentLosses(m, engine::toTensors(b, torch::kCPU));
+    }();
     l.total.backward();
     std::array<double, 5> v{l.total.item<double>(), l.patchSpot.item<double>(), l.patchRegion.item<double>(),
                             l.regionSpot.item<double>(), l.positioning.item<double>()};
@@ -249,16 +256,22 @@ void compare(const std::string& preset, int batch, int reps, int threads, const 
   Batch x;
   if ((check && !r.ok) || !prepareOurs(preset, batch, check, dir, m, x)) return (void)std::printf("  no input for ours\n");
   const data::PairBatch pb = toPairBatch(x);
-  std::pair<double, double> plainRun{0, 0};
+  std::pair<double, double> plainRun{0, 0}, mixedRun{0, 0};
+  model::StateDict start = model::modelStateDict(m);
+  for (auto& kv : start) kv.second = kv.second.clone();
   if (variants) {
-    model::StateDict start = model::modelStateDict(m);
-    for (auto& kv : start) kv.second = kv.second.clone();
     {
       OurTrainer plain(m, tc);  // glibc's default policy: what the trainer did before alloc_policy.h
       plainRun = timeOurs(plain, pb, reps, nullptr);
     }
     (void)model::loadStateDict(m, start);  // the same starting point for the trainer's own run
   }
+  {
+    engine::TrainingAllocatorScope scope;
+    OurTrainer mixed(m, tc, model::Precision::Bf16);  // mixed_precision: true
+    mixedRun = timeOurs(mixed, pb, reps, nullptr);
+  }
+  (void)model::loadStateDict(m, start);
   const auto [tPlain, fPlain] = plainRun;
   engine::TrainingAllocatorScope scope;
   OurTrainer ours(m, tc);
@@ -267,6 +280,9 @@ void compare(const std::string& preset, int batch, int reps, int threads, const 
   bench::row("ours: training step (as runTraining)", batch / t, "samples/s");
   bench::row("ours: of which PairBatch -> tensors copy", tCopy * 1e3, "ms");
   bench::row("ours: minor page faults per step", faults, "");
+  bench::row("ours, mixed precision (bf16 autocast): training step", batch / mixedRun.first, "samples/s");
+  bench::row("ours, mixed precision / fp32", t / mixedRun.first, "x");
+  if (r.ok) bench::row("ours, mixed precision / reference (fp32)", r.seconds / mixedRun.first, "x");
   if (variants) {
     bench::row("ours, default malloc: training step", batch / tPlain, "samples/s");
     bench::row("ours, default malloc: minor page faults per step", fPlain, "");

@@ -3,6 +3,7 @@
 // keeps ticking, pause holds the run, cancel stops it within a step leaving a resumable
 // checkpoint, and a completed run's weights re-embed the open sample. The "Build corpus…" dialog
 // writes a shard of the demo sample and reports its spot count.
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
@@ -23,6 +24,7 @@
 #include "corpus/shard_io.h"
 #include "corpus_dialog.h"
 #include "engine/checkpoint.h"
+#include "engine/train_config.h"
 #include "gui_test_support.h"
 #include "main_window.h"
 #include "model/config.h"
@@ -64,6 +66,10 @@ class TrainingGuiTest : public guitest::DemoWindowTestBase {
     QCOMPARE(p->form().samples->item(0)->data(Qt::UserRole).toString(), h5ad_);
     setForm(6, QStringLiteral("run-complete"));
     p->form().validateEvery->setValue(3);
+    // bf16 where this processor computes it (here: AVX512_BF16), else offered greyed out.
+    QCOMPARE(p->form().device->currentText(), QStringLiteral("cpu"));
+    QCOMPARE(p->form().mixedPrecision->isEnabled(), core::model::cpuComputesBf16());
+    p->form().mixedPrecision->setChecked(p->form().mixedPrecision->isEnabled());
     QSignalSpy finished(p->controller(), &app::TrainingController::finished);
     QSignalSpy ready(models(), &app::ModelController::embeddingsReady);
     int ticks = 0;
@@ -80,6 +86,9 @@ class TrainingGuiTest : public guitest::DemoWindowTestBase {
     const auto outcome = finished.first().at(0).value<TrainingOutcome>();
     QVERIFY2(outcome.completed(), qPrintable(outcome.error));
     QCOMPARE(outcome.summary.step, 6);
+    const auto run = core::engine::readTrainConfig(QDir(p->form().output->text()).filePath(QStringLiteral("run.json")).toStdString());
+    QVERIFY(run.ok());
+    QCOMPARE(run->mixedPrecision, core::model::cpuComputesBf16());
     app::TrainingCharts* c = p->charts();
     QCOMPARE(c->pointCount(QStringLiteral("loss_total")), 6);
     for (const char* term : {"loss_patch_spot", "loss_patch_region", "loss_region_spot", "lr"})

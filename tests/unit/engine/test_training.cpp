@@ -2,6 +2,7 @@
 // cancellation, and two Gloo processes against one process on the same global batch.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <unistd.h>
@@ -99,6 +100,30 @@ TEST_F(TrainRun, ResumeContinuesAsIfNeverStopped) {
     }
   // The final weights load like any other model.
   EXPECT_TRUE(ModelHandle::fromFiles(r1->finalWeights, std::nullopt).ok());
+}
+
+TEST_F(TrainRun, MixedPrecisionRunsInBf16WhereTheCpuCanAndSaysSoWhereNot) {
+  auto plain = run("train-fp32"), mixed = run("train-bf16");
+  plain["steps"] = mixed["steps"] = 2;
+  mixed["mixed_precision"] = true;
+  std::vector<std::string> notes;
+  TrainHooks h;
+  h.onMessage = [&](const std::string& m) { notes.push_back(m); };
+  auto a = runTraining(configOf(plain), {}, false);
+  auto b = runTraining(configOf(mixed), {}, false, h);
+  ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.error().describe() : a.error().describe());
+  const double d = stamp::test::maxWeightDiff(a->finalWeights, b->finalWeights);
+  const bool said = std::any_of(notes.begin(), notes.end(), [](const std::string& m) {
+    return m.find("no bf16 instructions") != std::string::npos;
+  });
+  if (model::cpuComputesBf16()) {
+    EXPECT_FALSE(said);
+    EXPECT_GT(d, 0.0);   // the forward passes ran in bf16...
+    EXPECT_LT(d, 1e-2);  // ...and two steps at lr 1e-4 moved the weights as fp32's did
+  } else {
+    EXPECT_TRUE(said);
+    EXPECT_LT(d, 1e-6);  // fp32 after all, as the notice says
+  }
 }
 
 TEST_F(TrainRun, CancelStopsWithinOneStepAndCheckpoints) {
