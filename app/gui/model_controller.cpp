@@ -96,6 +96,9 @@ QString ModelController::cachePathFor(const LoadedSample& s) const {
   // A bare slide's grid and a sample's spots never share a file, even under one name; a spot
   // table read back must also carry the sample's barcodes in order (readEmbeddingCache checks, with the source file).
   if (!s.sample) name += QStringLiteral("-grid");
+  // Reduced precision gives (slightly) other embeddings: they keep a file of their own.
+  if (model_->precision() != core::model::Precision::Fp32)
+    sha += QLatin1Char('-') + QString::fromLatin1(core::model::precisionName(model_->precision()));
   return QDir(cacheDir_).filePath(name + QLatin1Char('-') + sha + QStringLiteral(".h5ad"));
 }
 

@@ -51,7 +51,8 @@ class ModelController : public QObject {
   /// Hands over an already loaded model (scripts, tests).
   void setModel(std::shared_ptr<core::engine::ModelHandle> model);
   /// Embeds the spots of `sample` (or a grid over a slide without spots). Reads
-  /// `<cacheDir>/<sample>[-grid]-<sha256 prefix>.h5ad` instead when it exists, else writes it.
+  /// `<cacheDir>/<sample>[-grid]-<sha256 prefix>[-bf16|-fp16].h5ad` instead when it exists, else
+  /// writes it.
   void computeEmbeddings(std::shared_ptr<const LoadedSample> sample);
   /// Builds a layer from the current embeddings on a worker; emits layerReady.
   void buildLayer(std::function<core::Result<widgets::Layer>(const core::engine::EmbeddingTable&)> make);

@@ -131,6 +131,8 @@ class ModelTest : public guitest::DemoWindowTestBase {
     QVERIFY(loaded.wait(60000));
     QVERIFY(loaded.first().first().toString().endsWith(QStringLiteral("on cpu, bf16")));
     QCOMPARE(ctl()->model()->precision(), core::model::Precision::Bf16);
+    ctl()->setCacheDir(dir_.path());
+    QVERIFY(ctl()->cachePathFor(*window_->current()).endsWith(QStringLiteral("-bf16.h5ad")));  // not fp32's file
     // fp16 on the CPU (a stale setting, a project from a GPU machine): an error, no model swap.
     app::ModelRequest fp16 = request;
     fp16.precision = QStringLiteral("fp16");
