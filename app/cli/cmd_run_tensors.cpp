@@ -1,5 +1,6 @@
 // stamp run-tensors: runs the STAMP model on named input tensors (a parity fixture) and writes
 // the named outputs, so that our numbers can be compared with the PyTorch reference.
+#include <cstdio>
 #include <iostream>
 
 #include "cli_common.h"
@@ -11,7 +12,29 @@
 namespace stamp::app::cli {
 using namespace stamp::core;
 
+/// Compares the outputs with the same-named tensors of `expectPath` (a reference fixture) and
+/// prints one line each; kOk when all are within `rtol` relative, 1 otherwise.
+static int checkParity(const model::NamedTensors& out, const std::string& expectPath, double rtol) {
+  auto expected = model::readTensorFile(expectPath);
+  if (!expected) return fail(expected.error().describe());
+  const auto checks = model::compareOutputs(out, *expected);
+  if (checks.empty()) return fail(expectPath + ": holds none of the outputs (" + std::to_string(out.size()) + ") to compare");
+  int bad = 0;
+  for (const auto& c : checks) {
+    const bool ok = c.shapeMatches && c.worstRelative <= rtol;
+    bad += !ok;
+    std::printf("%-22s max |diff| %.3e  relative %.3e  %s\n", c.name.c_str(), c.maxAbsDiff, c.worstRelative,
+                !c.shapeMatches ? "SHAPE DIFFERS" : ok ? "ok" : "BEYOND TOLERANCE");
+  }
+  std::printf("parity with %s: %s (%zu outputs, tolerance %g relative)\n", expectPath.c_str(),
+              bad ? "FAILED" : "ok", checks.size(), rtol);
+  return bad ? 1 : kOk;
+}
+
 static int runRunTensors(Args& a) {
+  const double rtol = a.getDouble("rtol", 1e-4);
+  if (!a.error().empty()) return fail(a.error());
+  if (!(rtol > 0)) return fail("--rtol must be positive");
   setupComputeThreads();
   std::optional<std::filesystem::path> config;
   if (auto c = a.get("config")) config = *c;
@@ -36,6 +59,7 @@ static int runRunTensors(Args& a) {
   Status st = model::writeTensorFile(*a.get("out"), *out, {{"stamp_config", model::configToJson(m->config)}});
   if (!st) return fail(st.error().describe());
   std::cout << "wrote " << out->size() << " tensors to " << *a.get("out") << "\n";
+  if (auto expect = a.get("expect")) return checkParity(*out, *expect, rtol);
   return kOk;
 }
 
@@ -47,7 +71,8 @@ Command runTensorsCommand() {
           "image_emb, loc_logits, loss_* and pretrain_*_loss (shape [1]); gene_invalid when a spot\n"
           "has no expressed token. The config comes from --config, else the weights' safetensors\n"
           "metadata, else config.json beside the weights. --device cuda runs it on the GPU\n"
-          "(parity of a CUDA build); --precision bf16/fp16 under autocast.",
+          "(parity of a CUDA build); --precision bf16/fp16 under autocast. --expect compares the\n"
+          "outputs with a reference fixture's (exit 1 beyond --rtol).",
           "--weights FILE --inputs FILE.safetensors --out FILE.safetensors [--config FILE] [--device D]",
           {{"weights", "FILE", "model weights (.pt torch.save archive or .safetensors)", true},
            {"config", "FILE", "model config JSON (keys of the reference config.json)", false},
@@ -55,7 +80,9 @@ Command runTensorsCommand() {
            {"out", "FILE", "safetensors file to write the outputs to", true},
            {"partial", "", "load weights that do not fully fit the model (report, do not fail)", false},
            {"device", "D", "cpu, cuda or cuda:N (default cpu)", false},
-           precisionOption()},
+           precisionOption(),
+           {"expect", "FILE", "safetensors with the reference's outputs (e.g. the fixture itself) to compare with", false},
+           {"rtol", "R", "tolerance of --expect, relative to |ref| + mean |ref| (default 1e-4; ~3e-2 for bf16)", false}},
           0,
           0,
           runRunTensors};

@@ -127,6 +127,25 @@ Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs, Precis
   return out;
 }
 
+std::vector<OutputCheck> compareOutputs(const NamedTensors& ours, const NamedTensors& expected) {
+  std::vector<OutputCheck> out;
+  for (const auto& [name, ref] : expected) {
+    auto it = ours.find(name);
+    if (it == ours.end()) continue;
+    OutputCheck c{name};
+    if (it->second.sizes() != ref.sizes()) {
+      c.shapeMatches = false;
+    } else {
+      const torch::Tensor r = ref.to(torch::kDouble), err = (it->second.to(torch::kDouble) - r).abs();
+      const torch::Tensor scale = (r.abs() + r.abs().mean()).clamp_min(1e-30);
+      c.maxAbsDiff = err.numel() ? err.max().item<double>() : 0.0;
+      c.worstRelative = err.numel() ? (err / scale).max().item<double>() : 0.0;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 Result<StampConfig> resolveConfig(const std::filesystem::path& weightsPath, const WeightsFile& weights,
                                   const std::optional<std::filesystem::path>& explicitConfig) {
   if (explicitConfig) return readConfigFile(*explicitConfig);

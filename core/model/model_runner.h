@@ -42,6 +42,20 @@ Result<LoadedModel> loadModel(const std::filesystem::path& weightsPath,
 /// run there under `precision` (autocast); outputs come back to the CPU as float32.
 Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs, Precision precision = Precision::Fp32);
 
+/// One output compared with the reference's tensor of the same name.
+struct OutputCheck {
+  std::string name;
+  bool shapeMatches = true;
+  double maxAbsDiff = 0;
+  /// Largest |ours - ref| / (|ref| + mean |ref|): relative, with entries near zero held to the
+  /// tensor's typical magnitude (fp32 sums in another order differ by ~1e-5 of it).
+  double worstRelative = 0;
+};
+
+/// Every tensor of `expected` that `ours` holds too (inputs in `expected` have no counterpart
+/// in `ours` and are skipped), in name order.
+std::vector<OutputCheck> compareOutputs(const NamedTensors& ours, const NamedTensors& expected);
+
 /// Reads a safetensors file of named tensors (floating point as float32, integers as int64).
 Result<NamedTensors> readTensorFile(const std::filesystem::path& path);
 /// Writes named tensors as safetensors (atomic).

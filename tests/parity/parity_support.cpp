@@ -32,31 +32,22 @@ core::model::NamedTensors fixtureInputs(const core::model::NamedTensors& fixture
 
 void expectOutputsMatch(const core::model::NamedTensors& fixture, const core::model::NamedTensors& ours,
                         const std::string& what) {
+  for (const auto& [name, ref] : fixture)
+    if (!kInputs.count(name) && !ours.count(name)) ADD_FAILURE() << what << ": output '" << name << "' missing";
+  const auto checks = core::model::compareOutputs(ours, fixture);
   int compared = 0;
-  for (const auto& [name, ref] : fixture) {
-    if (kInputs.count(name)) continue;
-    auto it = ours.find(name);
-    if (it == ours.end()) {
-      ADD_FAILURE() << what << ": output '" << name << "' missing";
-      continue;
-    }
-    const torch::Tensor& got = it->second;
-    ASSERT_EQ(got.sizes(), ref.sizes()) << what << ": shape of " << name;
-    torch::Tensor err = (got - ref).abs();
-    double diff = err.max().item<double>();
-    bool loss = name.rfind("loss", 0) == 0 || name.rfind("pretrain", 0) == 0;
-    if (loss) {
-      EXPECT_LE(diff, 1e-5) << what << ": " << name << " differs by " << diff;
-    } else {
-      // Element-wise 1e-4 relative to |ref| + mean|ref|: entries near zero are held to the
-      // tensor's typical magnitude (fp32 sums over 24 layers differ by ~1e-5 with another GEMM
-      // blocking or thread count; a wrong operation shows as errors of order 1).
-      double typical = ref.abs().mean().item<double>();
-      torch::Tensor excess = err - 1e-4 * (ref.abs() + typical);
-      EXPECT_LE(excess.max().item<double>(), 0.0)
-          << what << ": " << name << " differs by up to " << diff << " (beyond 1e-4 relative)";
-    }
+  for (const auto& c : checks) {
+    if (kInputs.count(c.name)) continue;
     ++compared;
+    EXPECT_TRUE(c.shapeMatches) << what << ": shape of " << c.name;
+    if (c.name.rfind("loss", 0) == 0 || c.name.rfind("pretrain", 0) == 0) {
+      EXPECT_LE(c.maxAbsDiff, 1e-5) << what << ": " << c.name << " differs by " << c.maxAbsDiff;
+    } else {
+      // 1e-4 relative: fp32 sums over 24 layers differ by ~1e-5 with another GEMM blocking or
+      // thread count; a wrong operation shows as errors of order 1.
+      EXPECT_LE(c.worstRelative, 1e-4) << what << ": " << c.name << " differs by up to " << c.maxAbsDiff
+                                       << " (" << c.worstRelative << " relative)";
+    }
   }
   EXPECT_GE(compared, 12) << what << ": fewer reference outputs than expected";
 }

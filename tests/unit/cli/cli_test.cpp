@@ -135,9 +135,17 @@ TEST(Cli, RunTensorsTakesADeviceAndAPrecision) {
   ASSERT_EQ(runCommand("/usr/bin/python3 " + shellQuote(ref) + " fixture --preset tiny --out " + shellQuote(dir.string()), &log), 0) << log;
   const std::string base = "run-tensors --weights " + shellQuote((dir / "model.pt").string()) + " --inputs " +
                            shellQuote((dir / "fixture.safetensors").string()) + " --out ";
+  const std::string fixture = shellQuote((dir / "fixture.safetensors").string());
+  // The fixture holds the reference's outputs too: fp32 matches them at 1e-4, bf16 does not...
+  ASSERT_EQ(runStamp(base + shellQuote((dir / "fp32.safetensors").string()) + " --expect " + fixture, &log), 0) << log;
+  EXPECT_NE(log.find("parity with"), std::string::npos) << log;
+  EXPECT_NE(log.find(": ok ("), std::string::npos) << log;
   const fs::path out = dir / "bf16.safetensors";
-  ASSERT_EQ(runStamp(base + shellQuote(out.string()) + " --device cpu --precision bf16", &log), 0) << log;
+  EXPECT_EQ(runStamp(base + shellQuote(out.string()) + " --device cpu --precision bf16 --expect " + fixture, &log), 1) << log;
+  EXPECT_NE(log.find("BEYOND TOLERANCE"), std::string::npos) << log;
   EXPECT_TRUE(fs::exists(out));
+  // ...but stays within a few percent of them.
+  EXPECT_EQ(runStamp(base + shellQuote(out.string()) + " --precision bf16 --expect " + fixture + " --rtol 0.05", &log), 0) << log;
   EXPECT_EQ(runStamp(base + shellQuote((dir / "x.safetensors").string()) + " --precision fp16", &log), 1);
   EXPECT_NE(log.find("fp16 autocast needs a CUDA device"), std::string::npos) << log;
   EXPECT_EQ(runStamp(base + shellQuote((dir / "x.safetensors").string()) + " --precision fp8", &log), 1);
