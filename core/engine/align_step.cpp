@@ -83,11 +83,9 @@ namespace {
 /// Embeds the validation spots (no augmentation, fixed cells) and scores retrieval and
 /// localisation.
 Result<MetricsRow> validateAlignment(Session& s, const std::vector<data::SpotRef>& spots) {
-  torch::NoGradGuard ng;
-  s.model->eval();
+  ValidationPass pass(s);
   const std::size_t n = spots.size(), bs = 16;
-  const auto dim = s.model->config().outDim;
-  st::DenseMatrix patch{std::int64_t(n), dim, std::vector<float>(n * std::size_t(dim))}, gene = patch;
+  std::vector<float> patch, gene;
   std::int64_t hits = 0, withCell = 0;
   data::PairOptions po;
   STAMP_ASSIGN(po.order, data::parseChannelOrder(s.model->config().channelOrder));
@@ -95,22 +93,29 @@ Result<MetricsRow> validateAlignment(Session& s, const std::vector<data::SpotRef
     std::vector<std::pair<data::SpotRef, std::uint64_t>> rows;
     for (std::size_t i = b; i < std::min(n, b + bs); ++i) rows.push_back({spots[i], data::mixSeed(s.cfg.seed ^ 0x5A5A, i)});
     STAMP_ASSIGN(data::PairBatch pb, data::buildPairBatch(s.sources, rows, po));
-    auto t = toTensors(pb, s.device);
-    auto pe = s.model->encodeImages(t.patches).embedding.to(torch::kCPU).contiguous();
-    auto ge = s.model->encodeGenes(t.tokens).embedding.to(torch::kCPU).contiguous();
-    std::memcpy(patch.data.data() + b * std::size_t(dim), pe.data_ptr<float>(), std::size_t(pe.numel()) * sizeof(float));
-    std::memcpy(gene.data.data() + b * std::size_t(dim), ge.data_ptr<float>(), std::size_t(ge.numel()) * sizeof(float));
-    auto pred = s.model->localize(t.regions, t.refs).argmax(1).to(torch::kCPU);
-    for (std::int64_t i = 0; i < pb.rows; ++i)
-      if (pb.hasCell[std::size_t(i)]) {
-        ++withCell;
-        hits += pred[i].item<std::int64_t>() == pb.cells[std::size_t(i)];
-      }
+    scoreValidationBatch(s, pb, patch, gene, hits, withCell);
   }
-  return alignmentMetrics(patch.data, gene.data, std::int64_t(n), dim, hits, withCell);
+  return alignmentMetrics(patch, gene, std::int64_t(n), s.model->config().outDim, hits, withCell);
 }
 
 }  // namespace
+
+void scoreValidationBatch(Session& s, const data::PairBatch& pb, std::vector<float>& patch,
+                          std::vector<float>& gene, std::int64_t& hits, std::int64_t& withCell) {
+  auto t = toTensors(pb, s.device);
+  auto append = [](const torch::Tensor& e, std::vector<float>& to) {
+    auto c = e.to(torch::kCPU, torch::kFloat).contiguous();  // bf16 in a mixed-precision run
+    to.insert(to.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  };
+  append(s.model->encodeImages(t.patches).embedding, patch);
+  append(s.model->encodeGenes(t.tokens).embedding, gene);
+  auto pred = s.model->localize(t.regions, t.refs).argmax(1).to(torch::kCPU);
+  for (std::int64_t i = 0; i < pb.rows; ++i)
+    if (pb.hasCell[std::size_t(i)]) {
+      ++withCell;
+      hits += pred[i].item<std::int64_t>() == pb.cells[std::size_t(i)];
+    }
+}
 
 MicroLosses alignmentMicro(Session& s, const data::PairBatch& b) {
   auto l = alignmentLosses(s.model, toTensors(b, s.device));

@@ -71,8 +71,7 @@ Result<CorpusSetup> openCorpus(Session& s, int rowsPerMicro, int valRows, bool i
 /// Embeds up to max_val_spots held-out rows (file order, no augmentation) and scores retrieval
 /// and localisation on them.
 Result<MetricsRow> validateCorpusAlignment(Session& s, corpus::CorpusReader& val, const data::PairOptions& po) {
-  torch::NoGradGuard ng;
-  s.model->eval();
+  ValidationPass pass(s);
   const auto dim = s.model->config().outDim;
   std::vector<float> patch, gene;
   std::int64_t n = 0, hits = 0, withCell = 0;
@@ -81,17 +80,7 @@ Result<MetricsRow> validateCorpusAlignment(Session& s, corpus::CorpusReader& val
     STAMP_ASSIGN(auto batch, val.next());
     if (!batch) break;
     STAMP_ASSIGN(data::PairBatch pb, pairBatchFromCorpus(*batch, val, s.model->config().context, s.model->config().nTokens(), po, s.cfg.seed, 0));
-    auto t = toTensors(pb, s.device);
-    auto pe = s.model->encodeImages(t.patches).embedding.to(torch::kCPU).contiguous();
-    auto ge = s.model->encodeGenes(t.tokens).embedding.to(torch::kCPU).contiguous();
-    patch.insert(patch.end(), pe.data_ptr<float>(), pe.data_ptr<float>() + pe.numel());
-    gene.insert(gene.end(), ge.data_ptr<float>(), ge.data_ptr<float>() + ge.numel());
-    auto pred = s.model->localize(t.regions, t.refs).argmax(1).to(torch::kCPU);
-    for (std::int64_t i = 0; i < pb.rows; ++i)
-      if (pb.hasCell[std::size_t(i)]) {
-        ++withCell;
-        hits += pred[i].item<std::int64_t>() == pb.cells[std::size_t(i)];
-      }
+    scoreValidationBatch(s, pb, patch, gene, hits, withCell);
     n += pb.rows;
   }
   return alignmentMetrics(patch, gene, n, dim, hits, withCell);
@@ -169,8 +158,7 @@ torch::Tensor mlmLoss(Session& s, const std::vector<std::int64_t>& masked, const
 }
 
 Result<MetricsRow> validateCorpusMlm(Session& s, corpus::CorpusReader& val, const data::MaskOptions& mask) {
-  torch::NoGradGuard ng;
-  s.model->eval();
+  ValidationPass pass(s);
   const int L = s.model->config().context;
   double sum = 0;
   std::int64_t n = 0, batches = 0;

@@ -15,8 +15,7 @@ namespace {
 
 /// Mean MLM and spatial losses over the validation groups (fixed masks).
 Result<MetricsRow> validatePretraining(Session& s, const std::shared_ptr<data::GroupSampler>& val, data::MaskOptions mask) {
-  torch::NoGradGuard ng;
-  s.model->eval();
+  ValidationPass pass(s);
   double mlm = 0, spatial = 0;
   const std::int64_t n = std::max<std::int64_t>(1, val->batchesPerEpoch());
   for (std::int64_t k = 0; k < val->batchesPerEpoch(); ++k) {

@@ -10,6 +10,7 @@
 #include "engine/model_handle.h"
 #include "engine/train_steps.h"
 #include "engine/trainer.h"
+#include "model/autocast.h"
 
 namespace stamp::core::engine {
 
@@ -47,7 +48,25 @@ struct Session {
   std::shared_ptr<std::pair<std::int64_t, std::int64_t>> corpusPosition;  // after the last micro-batch
   std::function<void(const std::string&)> message;  // notices for the user (rank 0)
   bool isRoot() const { return env.rank == 0; }
+  /// The precision of the forward passes: bf16 in a mixed-precision run.
+  model::Precision precision() const { return autocast ? model::Precision::Bf16 : model::Precision::Fp32; }
 };
+
+/// What every validation pass holds: no autograd, eval mode, and the run's autocast (a
+/// mixed-precision run validates in bf16, as fast as it trains).
+class ValidationPass {
+ public:
+  explicit ValidationPass(Session& s) : autocast_(s.device, s.precision()) { s.model->eval(); }
+
+ private:
+  torch::NoGradGuard noGrad_;
+  model::AutocastScope autocast_;
+};
+
+/// Embeds a validation batch's patches and spots (appended to `patch` and `gene`, float rows)
+/// and counts the localisation hits among its rows that have a cell.
+void scoreValidationBatch(Session& s, const data::PairBatch& pb, std::vector<float>& patch,
+                          std::vector<float>& gene, std::int64_t& hits, std::int64_t& withCell);
 
 /// The alignment losses of one pair batch on the session's device (align_step.cpp); both the
 /// in-memory and the corpus alignment runs use it.

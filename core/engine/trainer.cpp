@@ -181,7 +181,7 @@ Result<std::vector<double>> trainStep(Session& s, std::int64_t step, std::vector
   std::vector<double> values;
   for (int a = 0; a < s.cfg.gradAccum; ++a) {
     auto r = [&] {
-      model::AutocastScope ac(s.device, s.autocast ? model::Precision::Bf16 : model::Precision::Fp32);
+      model::AutocastScope ac(s.device, s.precision());
       return s.micro(step * s.cfg.gradAccum + a, step);
     }();
     if (!r) return r.error();

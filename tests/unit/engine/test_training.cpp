@@ -109,9 +109,16 @@ TEST_F(TrainRun, MixedPrecisionRunsInBf16WhereTheCpuCanAndSaysSoWhereNot) {
   std::vector<std::string> notes;
   TrainHooks h;
   h.onMessage = [&](const std::string& m) { notes.push_back(m); };
+  std::vector<MetricsRow> validation;  // the end-of-run pass, at the run's precision too
+  h.onMetrics = [&](const MetricsRow& r) {
+    if (r.phase == "val") validation.push_back(r);
+  };
   auto a = runTraining(configOf(plain), {}, false);
   auto b = runTraining(configOf(mixed), {}, false, h);
   ASSERT_TRUE(a.ok() && b.ok()) << (a.ok() ? b.error().describe() : a.error().describe());
+  ASSERT_FALSE(validation.empty());
+  for (const auto& [name, v] : validation.back().values) EXPECT_TRUE(std::isfinite(v)) << name;
+  EXPECT_GT(validation.back().values.at("val_spots"), 0.0);
   const double d = stamp::test::maxWeightDiff(a->finalWeights, b->finalWeights);
   const bool said = std::any_of(notes.begin(), notes.end(), [](const std::string& m) {
     return m.find("no bf16 instructions") != std::string::npos;
