@@ -31,7 +31,6 @@ static int runEmbed(Args& a) {
   opt.gridStep = a.getDouble("grid-step", 0);
   opt.inTissueOnly = a.has("in-tissue-only");
   if (!a.error().empty()) return fail(a.error());
-
   if (opt.batchSize < 1) return fail("--batch must be at least 1");
   setupComputeThreads(int(a.getInt("threads", 0)));
   std::optional<st::SpatialSample> sample;

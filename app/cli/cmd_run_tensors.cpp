@@ -18,13 +18,14 @@ static int checkParity(const model::NamedTensors& out, const std::string& expect
   auto expected = model::readTensorFile(expectPath);
   if (!expected) return fail(expected.error().describe());
   const auto checks = model::compareOutputs(out, *expected);
-  if (checks.empty()) return fail(expectPath + ": holds none of the outputs (" + std::to_string(out.size()) + ") to compare");
+  if (checks.empty()) return fail(expectPath + ": holds no output tensor to compare with (only inputs)");
   int bad = 0;
   for (const auto& c : checks) {
-    const bool ok = c.shapeMatches && c.worstRelative <= rtol;
+    const bool ok = !c.missing && c.shapeMatches && c.worstRelative <= rtol;
     bad += !ok;
-    std::printf("%-22s max |diff| %.3e  relative %.3e  %s\n", c.name.c_str(), c.maxAbsDiff, c.worstRelative,
-                !c.shapeMatches ? "SHAPE DIFFERS" : ok ? "ok" : "BEYOND TOLERANCE");
+    if (c.missing) std::printf("%-22s MISSING (the reference has it, this run did not compute it)\n", c.name.c_str());
+    else std::printf("%-22s max |diff| %.3e  relative %.3e  %s\n", c.name.c_str(), c.maxAbsDiff, c.worstRelative,
+                     !c.shapeMatches ? "SHAPE DIFFERS" : ok ? "ok" : "BEYOND TOLERANCE");
   }
   std::printf("parity with %s: %s (%zu outputs, tolerance %g relative)\n", expectPath.c_str(),
               bad ? "FAILED" : "ok", checks.size(), rtol);
@@ -35,6 +36,7 @@ static int runRunTensors(Args& a) {
   const double rtol = a.getDouble("rtol", 1e-4);
   if (!a.error().empty()) return fail(a.error());
   if (!(rtol > 0)) return fail("--rtol must be positive");
+  if (a.has("rtol") && !a.has("expect")) return fail("--rtol is the tolerance of --expect: give --expect FILE too");
   setupComputeThreads();
   std::optional<std::filesystem::path> config;
   if (auto c = a.get("config")) config = *c;
@@ -73,7 +75,8 @@ Command runTensorsCommand() {
           "metadata, else config.json beside the weights. --device cuda runs it on the GPU\n"
           "(parity of a CUDA build); --precision bf16/fp16 under autocast. --expect compares the\n"
           "outputs with a reference fixture's (exit 1 beyond --rtol).",
-          "--weights FILE --inputs FILE.safetensors --out FILE.safetensors [--config FILE] [--device D]",
+          "--weights FILE --inputs FILE.safetensors --out FILE.safetensors [--config FILE] [--device D]\n"
+          "  [--precision P] [--expect FILE [--rtol R]]",
           {{"weights", "FILE", "model weights (.pt torch.save archive or .safetensors)", true},
            {"config", "FILE", "model config JSON (keys of the reference config.json)", false},
            {"inputs", "FILE", "safetensors file with the input tensors", true},

@@ -243,6 +243,7 @@ void TrainingPanel::fillDefaults() {
   form_.checkpointEvery->setValue(int(d.checkpointEvery));
   form_.valSpots->setValue(d.maxValSpots);
   form_.seed->setValue(int(d.seed));
+  form_.mixedPrecision->setChecked(d.mixedPrecision && form_.mixedPrecision->isEnabled());
   form_.modelSource->setCurrentIndex(models_ && models_->model() ? 0 : 1);
   const QString vocab = models_ && !models_->vocabularyFolder().isEmpty() ? models_->vocabularyFolder() : defaultVocabularyFolder();
   form_.vocab->setText(vocab);

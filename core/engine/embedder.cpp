@@ -56,14 +56,12 @@ Batch prepare(const slide::SlideReader& slide, const std::vector<Job>& jobs, std
   return b;
 }
 
-/// Copies a batch's embeddings into rows [begin, ...) of `m`; Numerical when any is NaN/Inf
-/// (fp16's range can overflow), which must not reach a saved table silently.
-Status copyRows(const torch::Tensor& t, st::DenseMatrix& m, std::size_t begin, const char* what) {
+/// Copies a batch's embeddings into rows [begin, ...) of `m`; NaN/Inf never reach a table.
+Status copyRows(const ModelHandle::Impl& impl, const torch::Tensor& t, st::DenseMatrix& m, std::size_t begin,
+                const char* what) {
   auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  if (!torch::isfinite(c).all().item<bool>())
-    return makeError(ErrorCode::Numerical, std::string(what) + " embeddings of rows " + std::to_string(begin) + "-" +
-                     std::to_string(begin + std::size_t(c.size(0)) - 1) + " are not finite (NaN or Inf); with "
-                     "--precision fp16 try bf16 or fp32");
+  STAMP_CHECK(checkFinite(impl, c, std::string(what) + " embeddings of rows " + std::to_string(begin) + "-" +
+                                       std::to_string(begin + std::size_t(c.size(0)) - 1)));
   std::memcpy(m.data.data() + begin * std::size_t(m.cols), c.data_ptr<float>(), std::size_t(c.numel()) * sizeof(float));
   return {};
 }
@@ -72,12 +70,12 @@ Status copyRows(const torch::Tensor& t, st::DenseMatrix& m, std::size_t begin, c
 Status forwardBatch(ModelHandle::Impl& impl, Batch& cur, std::size_t b, bool withTokens, EmbeddingTable& t) {
   const auto m = std::int64_t(cur.inside.size());
   auto images = torch::from_blob(cur.images.data(), {m, 3, data::kPatchPx, data::kPatchPx}).to(impl.device);
-  STAMP_CHECK(copyRows(impl.module->encodeImages(images).embedding, t.image, b, "image"));
+  STAMP_CHECK(copyRows(impl, impl.module->encodeImages(images).embedding, t.image, b, "image"));
   for (std::int64_t i = 0; i < m; ++i) t.imageValid[b + std::size_t(i)] = cur.inside[std::size_t(i)];
   if (!withTokens) return {};
   auto tokens = torch::from_blob(cur.tokens.data(), {m, impl.config.context}, torch::kInt64).to(impl.device);
   auto gene = impl.module->encodeGenes(tokens);
-  STAMP_CHECK(copyRows(gene.embedding, t.gene, b, "gene"));
+  STAMP_CHECK(copyRows(impl, gene.embedding, t.gene, b, "gene"));
   auto inv = gene.invalid.to(torch::kCPU).contiguous();
   for (std::int64_t i = 0; i < m; ++i) t.geneValid[b + std::size_t(i)] = !inv.data_ptr<bool>()[i];
   return {};
@@ -108,9 +106,8 @@ Status runBatches(const ModelHandle& mh, const slide::SlideReader& slide, const 
     if (progress) STAMP_CHECK(progress->check());
     try {
       STAMP_CHECK(forwardBatch(impl, cur, b, withTokens, t));
-    } catch (const std::exception& e) {  // e.g. out of GPU memory, or an op the precision lacks
-      return makeError(ErrorCode::Internal, std::string("the model's forward pass failed (") +
-                       model::precisionName(impl.precision) + " on " + impl.deviceName + "): " + e.what());
+    } catch (const std::exception& e) {
+      return forwardFailed(impl, e);
     }
     if (progress) progress->advance(std::int64_t(cur.inside.size()));
   }

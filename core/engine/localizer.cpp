@@ -16,13 +16,20 @@ torch::Tensor imageTensor(const data::RgbImage& img, data::ChannelOrder order) {
   return t;
 }
 
-/// Logits (B, 9) for regions/refs already normalised, on the model's device.
-torch::Tensor logitsFor(const ModelHandle& model, const std::vector<torch::Tensor>& regions,
-                        const std::vector<torch::Tensor>& refs) {
+/// Logits (B, 9) for regions/refs already normalised, on the model's device; never NaN (a
+/// NaN would make the best cell arbitrary and the heatmap's ranking undefined).
+Result<torch::Tensor> logitsFor(const ModelHandle& model, const std::vector<torch::Tensor>& regions,
+                                const std::vector<torch::Tensor>& refs) {
   auto& impl = model.impl();
-  InferencePass pass(impl);
-  auto r = torch::cat(regions).to(impl.device), f = torch::cat(refs).to(impl.device);
-  return impl.module->localize(r, f).to(torch::kCPU, torch::kFloat32).contiguous();
+  try {
+    InferencePass pass(impl);
+    auto r = torch::cat(regions).to(impl.device), f = torch::cat(refs).to(impl.device);
+    auto logits = impl.module->localize(r, f).to(torch::kCPU, torch::kFloat32).contiguous();
+    STAMP_CHECK(checkFinite(impl, logits, "the localization logits"));
+    return logits;
+  } catch (const std::exception& e) {
+    return forwardFailed(impl, e);
+  }
 }
 
 }  // namespace
@@ -37,7 +44,7 @@ Result<CellProbabilities> localizeInRegion(const ModelHandle& model, const slide
   STAMP_ASSIGN(data::ChannelOrder order, data::parseChannelOrder(model.config().channelOrder));
   STAMP_ASSIGN(data::RgbImage regionImg, data::cropSquare(slide, region, data::kPatchPx));
   data::RgbImage ref16 = data::resizeRgb(ref, data::kRefPx, data::kRefPx);
-  auto logits = logitsFor(model, {imageTensor(regionImg, order)}, {imageTensor(ref16, order)});
+  STAMP_ASSIGN(torch::Tensor logits, logitsFor(model, {imageTensor(regionImg, order)}, {imageTensor(ref16, order)}));
   auto probs = logits.softmax(1).contiguous();
   CellProbabilities out;
   for (int k = 0; k < 9; ++k) {
@@ -90,7 +97,8 @@ Result<Heatmap> searchPatch(const ModelHandle& model, const slide::SlideReader& 
       regions.push_back(imageTensor(img, order));
       refs.push_back(refT);
     }
-    auto probs = logitsFor(model, regions, refs).softmax(1).contiguous();
+    STAMP_ASSIGN(torch::Tensor logits, logitsFor(model, regions, refs));
+    auto probs = logits.softmax(1).contiguous();
     for (std::size_t w = b; w < e; ++w)
       for (int k = 0; k < 9; ++k) {
         const double cx = windows[w].first + (2 * (k % 3) + 1) * o.ps, cy = windows[w].second + (2 * (k / 3) + 1) * o.ps;

@@ -35,8 +35,22 @@ model::Precision ModelHandle::precision() const { return impl_->precision; }
 
 Status ModelHandle::setPrecision(model::Precision p) {
   STAMP_CHECK(model::checkPrecision(impl_->device, p));
+  std::lock_guard lock(impl_->mutex);  // not while a pass runs
   impl_->precision = p;
   return {};
+}
+
+Error forwardFailed(const ModelHandle::Impl& impl, const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  return makeError(ErrorCode::Internal, std::string("the model's forward pass failed (") +
+                   model::precisionName(impl.precision) + " on " + impl.deviceName +
+                   "): " + (c10 ? c10->what_without_backtrace() : e.what()));
+}
+
+Status checkFinite(const ModelHandle::Impl& impl, const torch::Tensor& t, const std::string& what) {
+  if (torch::isfinite(t).all().item<bool>()) return {};
+  return makeError(ErrorCode::Numerical, what + " is not finite (NaN or Inf) at " + model::precisionName(impl.precision) +
+                   (impl.precision == model::Precision::Fp16 ? "; fp16's range overflowed: use bf16 or fp32" : ""));
 }
 
 Result<std::shared_ptr<ModelHandle>> ModelHandle::fromFiles(const std::string& weightsPath,

@@ -19,6 +19,13 @@ struct ModelHandle::Impl {
   mutable std::mutex mutex;
 };
 
+/// The error of a forward pass that threw (out of GPU memory, an op the precision lacks), naming
+/// the device and precision.
+Error forwardFailed(const ModelHandle::Impl& impl, const std::exception& e);
+/// Numerical, naming `what`, when `t` holds NaN or Inf (at fp16 the range can overflow: the
+/// message then suggests bf16 or fp32).
+Status checkFinite(const ModelHandle::Impl& impl, const torch::Tensor& t, const std::string& what);
+
 /// What every inference pass over a handle's module holds: the module to itself, no autograd,
 /// eval mode, and autocast to the handle's precision.
 class InferencePass {

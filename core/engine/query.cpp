@@ -6,12 +6,18 @@
 namespace stamp::core::engine {
 namespace {
 
-/// The embedding as floats; Numerical when not finite (fp16's range can overflow).
-Result<std::vector<float>> toVector(const torch::Tensor& t) {
-  auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  if (!torch::isfinite(c).all().item<bool>())
-    return makeError(ErrorCode::Numerical, "the query embedding is not finite (NaN or Inf); with fp16 try bf16 or fp32");
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+/// One embedding of the model, as floats; errors for NaN/Inf and for a pass that threw.
+template <typename Forward>
+Result<std::vector<float>> embedOne(const ModelHandle& model, Forward forward) {
+  auto& impl = model.impl();
+  try {
+    InferencePass pass(impl);
+    auto c = forward(impl).to(torch::kCPU, torch::kFloat32).contiguous();
+    STAMP_CHECK(checkFinite(impl, c, "the query embedding"));
+    return std::vector<float>(c.template data_ptr<float>(), c.template data_ptr<float>() + c.numel());
+  } catch (const std::exception& e) {
+    return forwardFailed(impl, e);
+  }
 }
 
 }  // namespace
@@ -22,9 +28,7 @@ Result<std::vector<float>> embedPatch(const ModelHandle& model, const data::RgbI
   auto img = data::resizeRgb(patch, data::kPatchPx, data::kPatchPx);
   auto t = torch::empty({1, 3, data::kPatchPx, data::kPatchPx});
   data::normalizeToChw(img, order, t.data_ptr<float>());
-  auto& impl = model.impl();
-  InferencePass pass(impl);
-  return toVector(impl.module->encodeImages(t.to(impl.device)).embedding[0]);
+  return embedOne(model, [&](ModelHandle::Impl& impl) { return impl.module->encodeImages(t.to(impl.device)).embedding[0]; });
 }
 
 Result<std::vector<float>> embedGenes(const ModelHandle& model, const st::Vocabulary& vocab,
@@ -48,10 +52,10 @@ Result<std::vector<float>> embedGenes(const ModelHandle& model, const st::Vocabu
   const int context = model.config().context;
   std::vector<st::TokenId> row(std::size_t(context), 0);
   st::tokenizeSpot(entries, vocab.roundedMeans(), context, row.data());
-  auto& impl = model.impl();
-  InferencePass pass(impl);
-  auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt32).to(impl.device, torch::kInt64);
-  return toVector(impl.module->encodeGenes(tokens).embedding[0]);
+  return embedOne(model, [&](ModelHandle::Impl& impl) {
+    auto tokens = torch::from_blob(row.data(), {1, context}, torch::kInt32).to(impl.device, torch::kInt64);
+    return impl.module->encodeGenes(tokens).embedding[0];
+  });
 }
 
 }  // namespace stamp::core::engine

@@ -159,7 +159,7 @@ Result<TrainSummary> runTraining(const TrainConfig& c, const DistEnv& env, bool 
       STAMP_CHECK(s.comm->broadcast(t));  // every rank starts from rank 0's weights
     }
   }
-  // On a CPU, bf16 pays only with bf16 instructions (2.3x a tiny step here); emulated, it costs.
+  // On a CPU, bf16 pays only with bf16 instructions (~2x a step here); emulated, it costs.
   const bool slowCpu = s.device.is_cpu() && !model::cpuComputesBf16();
   if (c.mixedPrecision && slowCpu && s.isRoot() && hooks.onMessage)
     hooks.onMessage("this processor has no bf16 instructions (AVX512_BF16 or AMX): mixed precision would be slower; training in fp32");

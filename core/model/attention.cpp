@@ -99,9 +99,18 @@ torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, co
   const bool grad = torch::GradMode::is_enabled() &&
                     (q.requires_grad() || k.requires_grad() || v.requires_grad());
   TORCH_CHECK(!bias.defined() || !bias.requires_grad(), "scaledAttention: the bias takes no gradient");
-  // Autocast casts inside the blocks' products; the plain path leaves that to autograd.
-  if (perBlock >= q.size(0) || (grad && autocastActive()))
-    return torch::bmm(probabilities(q, k, bias, scale, HeadBlock{0, q.size(0)}), v);
+  if (perBlock >= q.size(0)) return torch::bmm(probabilities(q, k, bias, scale, HeadBlock{0, q.size(0)}), v);
+  if (grad && autocastActive()) {
+    // Plain autograd under autocast would keep every layer's whole scores for backward (GBs at
+    // the published context). The blocks run in fp32 instead, autocast kept out of them (their
+    // out= products and saved tensors need one type); the projections around stay in bf16.
+    c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
+    const Tensor qf = q.to(torch::kFloat).contiguous();
+    return BlockedAttention::apply(qf, k.to(torch::kFloat).contiguous(), v.to(torch::kFloat).contiguous(),
+                                   BiasArg{bias.defined() ? bias.to(torch::kFloat) : bias}, scale,
+                                   headsPerBlock(qf, k, blockBytes))
+        .to(q.scalar_type());
+  }
   if (grad) return BlockedAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), BiasArg{bias}, scale,
                                             perBlock);
   Tensor out = torch::empty({q.size(0), q.size(1), v.size(2)}, q.options());

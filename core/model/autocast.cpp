@@ -1,6 +1,9 @@
 #include "model/autocast.h"
 
 #include <ATen/autocast_mode.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <torch/version.h>
 
 namespace stamp::core::model {
@@ -71,10 +74,28 @@ AutocastScope::~AutocastScope() {
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 }
 
+#if defined(__x86_64__)
+namespace {
+// CPUID leaf 7: AVX512_BF16 is subleaf 1's EAX bit 5, AMX-BF16 subleaf 0's EDX bit 22; the OS
+// must also save their register state (XCR0: AVX-512 bits 1, 2, 5-7; AMX tiles bits 17-18).
+bool detectBf16() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // no OSXSAVE
+  unsigned lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  const bool avx512State = (lo & 0xE6u) == 0xE6u, amxState = (lo & (3u << 17)) == (3u << 17);
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool amx = d & (1u << 22);
+  const bool avx512bf16 = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+  return (avx512bf16 && avx512State) || (amx && amxState);
+}
+}  // namespace
+#endif
+
 bool cpuComputesBf16() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#if defined(__x86_64__)
+  static const bool has = detectBf16();  // once, whichever thread asks first
+  return has;
 #else
   return false;
 #endif

@@ -42,9 +42,13 @@ Result<LoadedModel> loadModel(const std::filesystem::path& weightsPath,
 /// run there under `precision` (autocast); outputs come back to the CPU as float32.
 Result<NamedTensors> runTensors(Stamp& model, const NamedTensors& inputs, Precision precision = Precision::Fp32);
 
+/// Whether `name` is one of runTensors' input tensors (tokens, images, ..., pretrain_*).
+bool isInputName(const std::string& name);
+
 /// One output compared with the reference's tensor of the same name.
 struct OutputCheck {
   std::string name;
+  bool missing = false;
   bool shapeMatches = true;
   double maxAbsDiff = 0;
   /// Largest |ours - ref| / (|ref| + mean |ref|): relative, with entries near zero held to the
@@ -52,8 +56,8 @@ struct OutputCheck {
   double worstRelative = 0;
 };
 
-/// Every tensor of `expected` that `ours` holds too (inputs in `expected` have no counterpart
-/// in `ours` and are skipped), in name order.
+/// Every tensor of `expected` that is not an input, in name order; one that `ours` lacks comes
+/// back with `missing` set.
 std::vector<OutputCheck> compareOutputs(const NamedTensors& ours, const NamedTensors& expected);
 
 /// Reads a safetensors file of named tensors (floating point as float32, integers as int64).

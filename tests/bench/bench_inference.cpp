@@ -220,12 +220,7 @@ static void attentionBlocksTraining() {
 /// moves the embeddings (1 - the smallest cosine to fp32's). On the H200 the matrix rate to
 /// reach is ~790 TFLOP/s bf16; on a CPU bf16 pays where it has bf16 dot products (AVX512_BF16).
 static void precisionRun(const std::string& preset, int batch, const std::string& device, model::Precision p) {
-  auto dev = engine::resolveDevice(device);
-  if (!dev) {
-    std::printf("\nprecision run skipped: %s\n", dev.error().describe().c_str());
-    return;
-  }
-  const torch::Device d(*dev);
+  const torch::Device d(device);
   const auto cfg = model::presetByName(preset).value();
   model::Stamp m(cfg);
   m->eval();
@@ -243,7 +238,7 @@ static void precisionRun(const std::string& preset, int batch, const std::string
   const auto low = p == model::Precision::Fp16 ? torch::kHalf : torch::kBFloat16;
   const double peak32 = matmulPeak(d), peakLow = matmulPeak(d, low), flops = vitFlops(cfg) * batch;
   const char* name = model::precisionName(p);
-  std::printf("\nimage embedding, %s, batch %d, on %s: fp32 and %s autocast\n", preset.c_str(), batch, dev->c_str(), name);
+  std::printf("\nimage embedding, %s, batch %d, on %s: fp32 and %s autocast\n", preset.c_str(), batch, device.c_str(), name);
   bench::row("fp32: images/s", batch / t32, "images/s");
   bench::row(std::string(name) + " autocast: images/s", batch / tLow, "images/s");
   bench::row(std::string(name) + " / fp32", t32 / tLow, "x");
@@ -289,8 +284,9 @@ static void endToEnd(int threads, const fs::path& ref) {
   bench::row("end to end, ours / reference", tr[0] / t, "x");
 }
 
-/// `--precision P [--device D] [--uni] [--batch N]`: only the mixed-precision run (a GPU check).
-static bool precisionMode(int argc, char** argv) {
+/// `--precision P [--device D] [--uni] [--batch N]`: only the mixed-precision run (a GPU
+/// check): -1 without --precision, else the exit status (1 when it could not run).
+static int precisionMode(int argc, char** argv) {
   std::string device = "cpu", precision, preset = "tiny";
   int batch = 0;
   for (int i = 1; i < argc; ++i) {
@@ -300,20 +296,22 @@ static bool precisionMode(int argc, char** argv) {
     else if (i + 1 < argc && a == "--precision") precision = argv[++i];
     else if (i + 1 < argc && a == "--batch") batch = std::atoi(argv[++i]);
   }
-  if (precision.empty()) return false;
+  if (precision.empty()) return -1;
   auto p = model::parsePrecision(precision);
-  if (!p) {
-    std::fprintf(stderr, "%s\n", p.error().describe().c_str());
-    return true;
+  auto dev = engine::resolveDevice(device);
+  Status ok = !p ? Status(p.error()) : !dev ? Status(dev.error()) : model::checkPrecision(torch::Device(*dev), *p);
+  if (!ok) {
+    std::fprintf(stderr, "%s\n", ok.error().describe().c_str());
+    return 1;
   }
   if (batch <= 0) batch = device == "cpu" ? (preset == "uni" ? 4 : 32) : (preset == "uni" ? 256 : 1024);
-  precisionRun(preset, batch, device, *p);
-  return true;
+  precisionRun(preset, batch, *dev, *p);
+  return 0;
 }
 
 int main(int argc, char** argv) {
   const int threads = setupComputeThreads(0);
-  if (precisionMode(argc, argv)) return 0;
+  if (const int rc = precisionMode(argc, argv); rc >= 0) return rc;
   fs::path ref = fs::path(STAMP_SOURCE_DIR).parent_path() / "shared/reference";
   compare("tiny", 32, threads, ref);
   if (argc > 1 && std::string(argv[1]) == "--uni") compare("uni", 4, threads, ref);

@@ -10,6 +10,7 @@
 #include "engine/embedder.h"
 #include "engine/embedding_io.h"
 #include "engine/localizer.h"
+#include "engine/model_handle_impl.h"
 #include "engine/query.h"
 #include "model/config.h"
 #include "slide/image_reader.h"
@@ -218,4 +219,28 @@ TEST(Localizer, EvaluationCountsSpotsWithAValidRegion) {
   EXPECT_EQ(s->evaluated, 12);
   EXPECT_GE(s->accuracy(), 0.0);
   EXPECT_LE(s->accuracy(), 1.0);
+}
+
+TEST(Localizer, NaNWeightsAreAnErrorNeverAnArbitraryAnswer) {
+  const Demo& d = demoSample();
+  auto broken = engine::ModelHandle::fromConfig(model::presetTiny(), 4).value();
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : broken->impl().module->parameters()) p.fill_(std::nan(""));
+  }
+  const double ps = 112, x = 1500, y = 1200;
+  auto patch = engine::spotPatch(*d.slide, x, y, ps);
+  ASSERT_TRUE(patch.ok());
+  auto p = engine::localizeInRegion(*broken, *d.slide, data::regionSquare(x, y, ps, 4), *patch);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, ErrorCode::Numerical);
+  EXPECT_NE(p.error().describe().find("localization logits"), std::string::npos) << p.error().describe();
+  engine::SearchOptions so{{x - 3 * ps - 224, y - 3 * ps - 224, 6 * ps + 448}, ps, 0, 8};
+  EXPECT_FALSE(engine::searchPatch(*broken, *d.slide, *patch, so).ok());
+  auto q = engine::embedPatch(*broken, *patch);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().code, ErrorCode::Numerical);
+  auto t = engine::embedSpots(*broken, d.sample, *d.slide, nullptr, {});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().describe().find("image embeddings of rows"), std::string::npos) << t.error().describe();
 }
