@@ -30,7 +30,10 @@ std::int64_t headsPerBlock(const Tensor& q, const Tensor& k, std::int64_t blockB
 Tensor probabilities(const Tensor& q, const Tensor& k, const Tensor& bias, double scale, const HeadBlock& b) {
   const Tensor term = bias.defined() ? b.of(bias.expand({q.size(0), bias.size(1), k.size(1)}))
                                      : torch::zeros({}, q.options());
-  return torch::baddbmm(term, b.of(q), b.of(k).transpose(1, 2), bias.defined() ? 1.0 : 0.0, scale).softmax(-1);
+  // The softmax sums in fp32 also when the scores are bf16/fp16 (as autocast's softmax does).
+  return torch::baddbmm(term, b.of(q), b.of(k).transpose(1, 2), bias.defined() ? 1.0 : 0.0, scale)
+      .softmax(-1, torch::kFloat)
+      .to(q.scalar_type());
 }
 
 // The whole computation in blocks of heads into `out`.
@@ -102,14 +105,12 @@ torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, co
   if (perBlock >= q.size(0)) return torch::bmm(probabilities(q, k, bias, scale, HeadBlock{0, q.size(0)}), v);
   if (grad && autocastActive()) {
     // Plain autograd under autocast would keep every layer's whole scores for backward (GBs at
-    // the published context). The blocks run in fp32 instead, autocast kept out of them (their
-    // out= products and saved tensors need one type); the projections around stay in bf16.
+    // the published context). The blocks run in q's type (bf16 from the projections) with
+    // autocast kept out of them: their out= products and saved tensors need one type.
     c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
-    const Tensor qf = q.to(torch::kFloat).contiguous();
-    return BlockedAttention::apply(qf, k.to(torch::kFloat).contiguous(), v.to(torch::kFloat).contiguous(),
-                                   BiasArg{bias.defined() ? bias.to(torch::kFloat) : bias}, scale,
-                                   headsPerBlock(qf, k, blockBytes))
-        .to(q.scalar_type());
+    const auto type = q.scalar_type();
+    return BlockedAttention::apply(q.contiguous(), k.to(type).contiguous(), v.to(type).contiguous(),
+                                   BiasArg{bias.defined() ? bias.to(type) : bias}, scale, perBlock);
   }
   if (grad) return BlockedAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), BiasArg{bias}, scale,
                                             perBlock);

@@ -12,9 +12,9 @@ namespace stamp::core::model {
 /// scores take at most `blockBytes`: the gene encoder's whole scores tensor is 144 MB a spot at
 /// the published size (4.6 GB for a batch of 32, twice with its softmax), while a block stays
 /// in cache, and the values are the same. With autograd the blocks are recomputed in
-/// backward instead of keeping the scores for it (a custom autograd function; under autocast
-/// these blocks run in fp32); where one block holds every head, this is plain autograd over the
-/// whole tensor.
+/// backward instead of keeping the scores for it (a custom autograd function, also under
+/// autocast, in q's type); where one block holds every head, this is plain autograd over the
+/// whole tensor. The softmax sums in fp32 whatever the scores' type.
 torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& bias, double scale,
                               std::int64_t blockBytes);

@@ -11,9 +11,11 @@ namespace stamp::core::model {
 /// Unsupported when `device` cannot autocast to `p`: fp16 needs CUDA (CPU autocast is bf16).
 Status checkPrecision(const torch::Device& device, Precision p);
 
-/// Turns autocast to `p` on for this thread's work on `device` (nothing for Fp32) and restores
+/// Turns autocast to `p` on for this thread's work on `device` and restores
 /// the previous state on exit, also when the scope is left by an exception; the outermost scope
-/// clears the cache of cast weights, as `torch.autocast` does.
+/// clears the cache of cast weights, as `torch.autocast` does. Fp32 changes nothing (it does not
+/// turn off an enclosing scope's autocast). Callers check `p` against the device first
+/// (checkPrecision).
 class AutocastScope {
  public:
   AutocastScope(const torch::Device& device, Precision p);

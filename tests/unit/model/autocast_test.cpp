@@ -95,7 +95,7 @@ TEST(Autocast, AttentionInBlocksOfHeadsRunsUnderAutocast) {
   EXPECT_LT((blocks.to(torch::kFloat) - whole).abs().max().item<float>(), 0.05f);
 }
 
-TEST(Autocast, TrainingAttentionUnderAutocastStaysInBlocksWithFp32Gradients) {
+TEST(Autocast, TrainingAttentionUnderAutocastStaysInBlocks) {
   torch::manual_seed(2);
   auto leaf = [] { return torch::randn({6, 40, 16}).requires_grad_(); };
   const torch::Tensor q = leaf(), k = leaf(), v = leaf();
@@ -107,19 +107,16 @@ TEST(Autocast, TrainingAttentionUnderAutocastStaysInBlocksWithFp32Gradients) {
     AutocastScope ac(torch::kCPU, Precision::Bf16);
     // As the gene encoder's bf16 projections hand them over; one head a block.
     out = scaledAttention(q.to(torch::kBFloat16), k.to(torch::kBFloat16), v.to(torch::kBFloat16), {}, 0.25,
-                          40 * 40 * 4);
+                          40 * 40 * 2);
   }
   EXPECT_EQ(out.scalar_type(), torch::kBFloat16);
   // The blocks' autograd function, not plain autograd keeping the whole scores.
   ASSERT_TRUE(out.grad_fn());
-  const auto& next = out.grad_fn()->next_edges();
-  ASSERT_FALSE(next.empty());
-  ASSERT_TRUE(next[0].function);
-  EXPECT_NE(next[0].function->name().find("BlockedAttention"), std::string::npos) << next[0].function->name();
+  EXPECT_NE(out.grad_fn()->name().find("BlockedAttention"), std::string::npos) << out.grad_fn()->name();
   out.to(torch::kFloat).pow(2).sum().backward();
   auto rel = [](const torch::Tensor& a, const torch::Tensor& b) {
     return ((a - b).abs().max() / b.abs().max()).item<float>();
   };
-  EXPECT_LT(rel(q.grad(), dq), 3e-2f);  // bf16 inputs and output, fp32 inside
+  EXPECT_LT(rel(q.grad(), dq), 3e-2f);  // bf16 products, fp32 softmax sums
   EXPECT_LT(rel(v.grad(), dv), 3e-2f);
 }
