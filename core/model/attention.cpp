@@ -30,10 +30,7 @@ std::int64_t headsPerBlock(const Tensor& q, const Tensor& k, std::int64_t blockB
 Tensor probabilities(const Tensor& q, const Tensor& k, const Tensor& bias, double scale, const HeadBlock& b) {
   const Tensor term = bias.defined() ? b.of(bias.expand({q.size(0), bias.size(1), k.size(1)}))
                                      : torch::zeros({}, q.options());
-  // The softmax sums in fp32 also when the scores are bf16/fp16 (as autocast's softmax does).
-  return torch::baddbmm(term, b.of(q), b.of(k).transpose(1, 2), bias.defined() ? 1.0 : 0.0, scale)
-      .softmax(-1, torch::kFloat)
-      .to(q.scalar_type());
+  return torch::baddbmm(term, b.of(q), b.of(k).transpose(1, 2), bias.defined() ? 1.0 : 0.0, scale).softmax(-1);
 }
 
 // The whole computation in blocks of heads into `out`.

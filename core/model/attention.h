@@ -14,7 +14,7 @@ namespace stamp::core::model {
 /// in cache, and the values are the same. With autograd the blocks are recomputed in
 /// backward instead of keeping the scores for it (a custom autograd function, also under
 /// autocast, in q's type); where one block holds every head, this is plain autograd over the
-/// whole tensor. The softmax sums in fp32 whatever the scores' type.
+/// whole tensor.
 torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& bias, double scale,
                               std::int64_t blockBytes);
