@@ -20,16 +20,9 @@ torch::Tensor imageTensor(const data::RgbImage& img, data::ChannelOrder order) {
 /// NaN would make the best cell arbitrary and the heatmap's ranking undefined).
 Result<torch::Tensor> logitsFor(const ModelHandle& model, const std::vector<torch::Tensor>& regions,
                                 const std::vector<torch::Tensor>& refs) {
-  auto& impl = model.impl();
-  try {
-    InferencePass pass(impl);
-    auto r = torch::cat(regions).to(impl.device), f = torch::cat(refs).to(impl.device);
-    auto logits = impl.module->localize(r, f).to(torch::kCPU, torch::kFloat32).contiguous();
-    STAMP_CHECK(checkFinite(impl, logits, "the localization logits"));
-    return logits;
-  } catch (const std::exception& e) {
-    return forwardFailed(impl, e);
-  }
+  return inferOnCpu(model.impl(), "the localization logits", [&](ModelHandle::Impl& impl) {
+    return impl.module->localize(torch::cat(regions).to(impl.device), torch::cat(refs).to(impl.device));
+  });
 }
 
 }  // namespace

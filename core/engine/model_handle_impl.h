@@ -40,4 +40,18 @@ class InferencePass {
   model::AutocastScope autocast_;
 };
 
+/// `forward(impl)` in an InferencePass, its tensor brought to the CPU as float32: an error when
+/// it throws or holds NaN/Inf (`what` names it), never a silent bad value.
+template <typename Forward>
+Result<torch::Tensor> inferOnCpu(ModelHandle::Impl& impl, const std::string& what, Forward forward) {
+  try {
+    InferencePass pass(impl);
+    torch::Tensor t = forward(impl).to(torch::kCPU, torch::kFloat32).contiguous();
+    STAMP_CHECK(checkFinite(impl, t, what));
+    return t;
+  } catch (const std::exception& e) {
+    return forwardFailed(impl, e);
+  }
+}
+
 }  // namespace stamp::core::engine

@@ -6,18 +6,11 @@
 namespace stamp::core::engine {
 namespace {
 
-/// One embedding of the model, as floats; errors for NaN/Inf and for a pass that threw.
+/// One embedding of the model, as floats.
 template <typename Forward>
 Result<std::vector<float>> embedOne(const ModelHandle& model, Forward forward) {
-  auto& impl = model.impl();
-  try {
-    InferencePass pass(impl);
-    auto c = forward(impl).to(torch::kCPU, torch::kFloat32).contiguous();
-    STAMP_CHECK(checkFinite(impl, c, "the query embedding"));
-    return std::vector<float>(c.template data_ptr<float>(), c.template data_ptr<float>() + c.numel());
-  } catch (const std::exception& e) {
-    return forwardFailed(impl, e);
-  }
+  STAMP_ASSIGN(torch::Tensor c, inferOnCpu(model.impl(), "the query embedding", forward));
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
 }  // namespace

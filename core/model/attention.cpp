@@ -39,11 +39,7 @@ void forwardBlocks(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   for (std::int64_t h0 = 0; h0 < q.size(0); h0 += perBlock) {
     const HeadBlock b{h0, std::min(q.size(0), h0 + perBlock)};
     Tensor o = b.of(out);
-    const Tensor p = probabilities(q, k, bias, scale, b);
-    // Under autocast softmax answers in fp32 and the product in the lower type, which an
-    // out= product (not autocast) would refuse.
-    if (p.scalar_type() == o.scalar_type()) torch::bmm_out(o, p, b.of(v));
-    else o.copy_(torch::bmm(p, b.of(v)));
+    torch::bmm_out(o, probabilities(q, k, bias, scale, b), b.of(v));
   }
 }
 
@@ -100,14 +96,14 @@ torch::Tensor scaledAttention(const torch::Tensor& q, const torch::Tensor& k, co
                     (q.requires_grad() || k.requires_grad() || v.requires_grad());
   TORCH_CHECK(!bias.defined() || !bias.requires_grad(), "scaledAttention: the bias takes no gradient");
   if (perBlock >= q.size(0)) return torch::bmm(probabilities(q, k, bias, scale, HeadBlock{0, q.size(0)}), v);
-  if (grad && autocastActive()) {
-    // Plain autograd under autocast would keep every layer's whole scores for backward (GBs at
-    // the published context). The blocks run in q's type (bf16 from the projections) with
-    // autocast kept out of them: their out= products and saved tensors need one type.
+  if (autocastActive()) {
+    // The blocks run in q's type (bf16 from the projections) with autocast kept out of them:
+    // their out= products and saved tensors need one type (CUDA autocast would answer the
+    // softmax in fp32), and plain autograd would keep every layer's whole scores. Inside the
+    // guard autocastActive() is false, so this is the same function without autocast.
     c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
     const auto type = q.scalar_type();
-    return BlockedAttention::apply(q.contiguous(), k.to(type).contiguous(), v.to(type).contiguous(),
-                                   BiasArg{bias.defined() ? bias.to(type) : bias}, scale, perBlock);
+    return scaledAttention(q, k.to(type), v.to(type), bias.defined() ? bias.to(type) : bias, scale, blockBytes);
   }
   if (grad) return BlockedAttention::apply(q.contiguous(), k.contiguous(), v.contiguous(), BiasArg{bias}, scale,
                                             perBlock);
